@@ -285,6 +285,7 @@ class RunDraft(BaseModel):
     format: str
     files: list[str] = Field(default_factory=list)
     names: dict[str, str] = Field(default_factory=dict)
+    formats: dict[str, str] = Field(default_factory=dict)
     submitter: Submitter = Field(default_factory=Submitter)
     submitted: dt.date | dt.datetime | None = None
     declared: DeclaredScores = Field(default_factory=DeclaredScores)

@@ -1,0 +1,177 @@
+"""Stage 4, analyse: small per-trace and per-run summaries, scores recomputed
+from traces, and leaderboard rows.
+
+Leaderboards are computed from these summaries, never by holding traces:
+a :class:`TraceSummary` is a few hundred bytes whatever the trace's size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from math import comb
+
+from generator.errors import Finding
+from generator.failures import Classification, classify, succeeded
+from generator.model import Agent, Aggregation, Benchmark, Metric, Run, Trace
+
+
+@dataclass
+class TraceSummary:
+    """What the run page and leaderboard need of one trace.
+
+    ``url`` is the site path of the page holding the deciding step, with its
+    anchor (``runs/r/traces/t.html#step-42``); ``page_count`` the number of
+    pages the trace was split into.
+    """
+
+    id: str
+    slug: str
+    task_id: str
+    trial: int
+    status: str
+    score: float | None
+    passed: bool | None
+    steps: int
+    deciding_step: int | None
+    url: str
+    page_count: int
+    input_tokens: int | None
+    output_tokens: int | None
+    tokens: int | None
+    cost_usd: float | None
+    duration_s: float | None
+    failure: Classification | None
+    source_file: str | None
+    termination_reason: str | None
+
+
+@dataclass
+class RunSummary:
+    """One run's figures. ``score`` is recomputed from traces when there are
+    any (``score_basis`` says which), else the declared score."""
+
+    run: Run
+    agent: Agent | None
+    benchmark: Benchmark | None
+    traces: list[TraceSummary] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    score: float | None = None
+    score_basis: str = "none"
+    recomputed: float | None = None
+    declared: float | None = None
+    tasks: int = 0
+    trials: int = 0
+    cost_usd: float | None = None
+    tokens: int | None = None
+    duration_s: float | None = None
+    failure_counts: dict[str, int] = field(default_factory=dict)
+    pass_hat: dict[int, float] = field(default_factory=dict)
+    url: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def summarise_trace(trace: Trace, slug: str, url: str, page_count: int, threshold: float) -> TraceSummary:
+    passed = None if trace.score is None else succeeded(trace, threshold)
+    return TraceSummary(
+        id=trace.id, slug=slug, task_id=trace.task_id, trial=trace.trial, status=trace.status,
+        score=trace.score, passed=passed, steps=len(trace.steps), deciding_step=trace.deciding_step,
+        url=url, page_count=page_count,
+        input_tokens=trace.usage.input_tokens, output_tokens=trace.usage.output_tokens,
+        tokens=trace.usage.tokens(), cost_usd=trace.usage.cost_usd, duration_s=trace.duration_s,
+        failure=classify(trace, threshold), source_file=trace.source_file,
+        termination_reason=trace.termination_reason,
+    )
+
+
+def pass_hat_k(results: dict[str, list[bool]], k: int) -> float | None:
+    """pass^k (tau-bench): mean over tasks of C(c, k) / C(n, k), tasks with n >= k only."""
+    vals = [comb(sum(r), k) / comb(len(r), k) for r in results.values() if len(r) >= k]
+    return sum(vals) / len(vals) if vals else None
+
+
+def run_score(traces: list[TraceSummary], metric: Metric) -> float | None:
+    """The run's score from its traces under ``metric``; None when no trace is scored."""
+    by_task: dict[str, list[TraceSummary]] = defaultdict(list)
+    for t in traces:
+        if t.score is not None or t.status != "completed":
+            by_task[t.task_id].append(t)
+    if not by_task:
+        return None
+    if metric.aggregation == Aggregation.pass_hat_k:
+        return pass_hat_k({k: [bool(t.passed) for t in v] for k, v in by_task.items()}, metric.k)
+    # An attempt that errored without a score counts as 0: errors are not free passes.
+    per_task = [sum((t.score or 0.0) for t in v) / len(v) for v in by_task.values()]
+    return sum(per_task) / len(per_task)
+
+
+def _total(values):
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None
+
+
+def finish_run(summary: RunSummary) -> RunSummary:
+    """Fill the run-level figures from its trace summaries and declared scores."""
+    metric = summary.benchmark.metric if summary.benchmark else Metric()
+    ts = summary.traces
+    summary.tasks = len({t.task_id for t in ts}) or len(summary.run.declared.tasks)
+    trials: dict[str, int] = defaultdict(int)
+    for t in ts:
+        trials[t.task_id] += 1
+    summary.trials = max(trials.values()) if trials else 0
+    summary.recomputed = run_score(ts, metric)
+    summary.declared = summary.run.declared.overall
+    if summary.recomputed is not None:
+        summary.score, summary.score_basis = summary.recomputed, "traces"
+    elif summary.run.declared.tasks:
+        vals = list(summary.run.declared.tasks.values())
+        summary.score, summary.score_basis = sum(vals) / len(vals), "declared task results"
+    elif summary.declared is not None:
+        summary.score, summary.score_basis = summary.declared, "declared"
+    summary.cost_usd = _total(t.cost_usd for t in ts)
+    if summary.cost_usd is None and summary.run.declared.cost_usd is not None and summary.tasks:
+        summary.cost_usd = summary.run.declared.cost_usd * summary.tasks
+    summary.tokens = _total(t.tokens for t in ts)
+    summary.duration_s = _total(t.duration_s for t in ts)
+    counts: dict[str, int] = {"model": 0, "code": 0, "infrastructure": 0}
+    for t in ts:
+        if t.failure:
+            counts[t.failure.cls] += 1
+    summary.failure_counts = counts
+    if trials:
+        results: dict[str, list[bool]] = defaultdict(list)
+        for t in ts:
+            results[t.task_id].append(bool(t.passed))
+        for k in range(1, summary.trials + 1):
+            v = pass_hat_k(results, k)
+            if v is not None:
+                summary.pass_hat[k] = v
+    return summary
+
+
+@dataclass
+class Leaderboard:
+    benchmark: Benchmark
+    ranked: list[tuple[int, RunSummary]]
+    unranked: list[RunSummary]
+    url: str = ""
+
+
+def leaderboard(benchmark: Benchmark, runs: list[RunSummary], rank_with_errors: bool) -> Leaderboard:
+    """Rank runs by score (ties share a rank); runs with errors or no score are
+    listed unranked unless ``rank_with_errors``."""
+    sign = -1 if benchmark.metric.higher_is_better else 1
+    rankable = [r for r in runs if r.score is not None and (r.ok or rank_with_errors)]
+    rest = [r for r in runs if r not in rankable]
+    rankable.sort(key=lambda r: (sign * r.score, r.run.id))
+    ranked: list[tuple[int, RunSummary]] = []
+    for i, r in enumerate(rankable):
+        rank = ranked[-1][0] if ranked and ranked[-1][1].score == r.score else i + 1
+        ranked.append((rank, r))
+    rest.sort(key=lambda r: r.run.id)
+    return Leaderboard(benchmark, ranked, rest)

@@ -1,0 +1,235 @@
+"""The pipeline: discover → import → check → analyse → plan → render → write.
+
+:func:`check_project` runs every stage up to analysis and returns findings
+(``tracesite check``); :func:`build_site` runs them all (``tracesite build``).
+Traces are read one at a time and reduced to small summaries, so memory is
+bounded by the largest single trace. One bad run never stops the others:
+its problems become findings and the build goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from generator import importers
+from generator.aggregate import RunSummary, TraceSummary, finish_run, leaderboard, summarise_trace
+from generator.discover import Project, RunEntry, discover
+from generator.errors import Finding, InputError
+from generator.model import Metric, Trace
+from generator.plan import (PathPlan, benchmark_path, content_path, page_of_step, run_path, slugify,
+                            trace_page_path)
+from generator.render import Renderer, content_nav, split_front_matter, step_views
+from generator.validate import check_registry, check_run, check_trace, safe_member
+from generator.write import SiteWriter
+
+
+@dataclass
+class BuildResult:
+    """Findings and figures of a check or build. ``stages`` maps a stage name to seconds."""
+
+    findings: list[Finding] = field(default_factory=list)
+    runs: list[RunSummary] = field(default_factory=list)
+    pages: int = 0
+    bytes: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) -> Iterator[tuple[Trace, str]]:
+    """Every trace of a run, file by file; unreadable files become findings."""
+    run = entry.run
+    assert run is not None
+    for i, tf in enumerate(run.files):
+        path, why = safe_member(entry.folder, tf.path)
+        if path is None or not path.is_file():
+            continue  # reported by check_run
+        label = project.rel(path)
+        try:
+            imp = importers.get(tf.format) if tf.format else importers.detect(path)[0]
+        except KeyError as exc:
+            findings.append(Finding(project.rel(entry.meta_file), f"/files/{i}/format", "import", str(exc.args[0]), run=run.id))
+            continue
+        if imp is None:
+            findings.append(Finding(label, "", "import", "no importer recognises this file; set 'format' for it in run.yaml",
+                                    run=run.id))
+            continue
+        try:
+            for trace in imp.traces(path, label):
+                yield trace, label
+        except InputError as exc:
+            findings.append(exc.finding(run=run.id))
+        except (OSError, MemoryError) as exc:
+            findings.append(Finding(label, "", "import", f"could not read the file: {exc}", run=run.id))
+        except Exception as exc:  # an importer bug must not lose the other runs
+            findings.append(Finding(label, "", "import-crash",
+                                    f"the {imp.name} importer failed ({type(exc).__name__}: {exc}); "
+                                    "this is a tracesite bug, please report it with the file", run=run.id))
+
+
+def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, plan: PathPlan,
+                 emit, result: BuildResult) -> RunSummary:
+    run = entry.run
+    assert run is not None
+    findings: list[Finding] = [f for f in check_run(project, entry)]
+    agent = project.registry.agents.get(run.agent)
+    bench = project.registry.benchmarks.get(run.benchmark)
+    metric = bench.metric if bench else Metric()
+    per_page = project.config.limits.steps_per_page
+    summary = RunSummary(run=run, agent=agent, benchmark=bench, url=run_path(run.id))
+    owner = f"run {run.id}"
+    if (prev := plan.claim(summary.url, owner)) is not None:
+        findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
+                                f"run pages would overwrite those of {prev}; expected distinct run ids"))
+    for trace, label in iter_run_traces(project, entry, findings):
+        findings.extend(check_trace(run, trace, project, label))
+        slug = slugify(trace.id)
+        pages = max(1, -(-len(trace.steps) // per_page))
+        first = trace_page_path(run.id, slug, 1)
+        if (prev := plan.claim(first, f"{owner} trace {trace.id}")) is not None:
+            findings.append(Finding(label, trace.source_pointer or "", "plan",
+                                    f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
+            continue
+        anchor_page = page_of_step(trace.deciding_step, per_page) if trace.deciding_step else 1
+        url = trace_page_path(run.id, slug, anchor_page) + (f"#step-{trace.deciding_step}" if trace.deciding_step else "")
+        ts = summarise_trace(trace, slug, url, pages, metric.success_threshold)
+        summary.traces.append(ts)
+        if renderer is not None:
+            for page_no in range(1, pages + 1):
+                steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
+                path = trace_page_path(run.id, slug, page_no)
+                emit(renderer.render(
+                    "trace.html", path, run=run, agent=agent, benchmark=bench, trace=trace, summary=ts,
+                    steps=step_views(steps, project.config.limits), page_no=page_no, pages=pages,
+                    page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
+                    run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
+                ))
+    summary.traces.sort(key=lambda t: (t.task_id, t.trial, t.id))
+    finish_run(summary)
+    summary.errors = sum(1 for f in findings if f.severity == "error")
+    summary.warnings = len(findings) - summary.errors
+    result.findings.extend(findings)
+    summary.findings = findings
+    return summary
+
+
+def _analyse(project: Project, renderer: Renderer | None, emit, result: BuildResult) -> None:
+    plan = PathPlan()
+    for entry in project.runs:
+        if entry.run is None:
+            continue
+        result.runs.append(_process_run(project, entry, renderer, plan, emit, result))
+
+
+def check_project(root: Path) -> BuildResult:
+    """Validate everything the build would read; nothing is written."""
+    t0 = time.perf_counter()
+    project = discover(root)
+    result = BuildResult(findings=list(project.findings) + check_registry(project))
+    _analyse(project, None, lambda page: None, result)
+    result.stages["check"] = time.perf_counter() - t0
+    result.findings.sort()
+    return result
+
+
+def build_site(root: Path, out: Path | None = None) -> BuildResult:
+    """Build the site of the project at ``root`` into ``out`` (default ``<root>/site``).
+
+    Returns the findings; the site is written even when some runs have
+    errors (they are marked on their pages). Raises OSError only for
+    failures writing the output.
+    """
+    stages: dict[str, float] = {}
+    t = time.perf_counter()
+    project = discover(root)
+    stages["discover"] = time.perf_counter() - t
+    result = BuildResult(findings=list(project.findings) + check_registry(project), stages=stages)
+    renderer = Renderer(project.config, project.root)
+    writer = SiteWriter(out or project.root / "site")
+    try:
+        pages = _read_content(project, result)
+        _site_nav(project, renderer, pages)
+        t = time.perf_counter()
+        _analyse(project, renderer, writer.write, result)
+        stages["import+check+render traces"] = time.perf_counter() - t
+        t = time.perf_counter()
+        _render_site(project, renderer, writer, result, pages)
+        stages["render pages"] = time.perf_counter() - t
+        t = time.perf_counter()
+        writer.commit()
+        stages["write"] = time.perf_counter() - t
+    except BaseException:
+        writer.abort()
+        raise
+    result.pages = len(writer.hashes)
+    result.bytes = writer.bytes
+    result.findings.sort()
+    return result
+
+
+def _read_content(project: Project, result: BuildResult) -> list[tuple]:
+    pages = []
+    for cp in project.content:
+        label = project.rel(cp.source)
+        try:
+            meta, body = split_front_matter(cp.source.read_text(encoding="utf-8"), label)
+        except (InputError, UnicodeDecodeError, OSError) as exc:
+            err = exc if isinstance(exc, InputError) else InputError(label, "", f"cannot read as UTF-8 Markdown ({exc})")
+            result.findings.append(err.finding())
+            continue
+        pages.append((cp, meta, body))
+    return pages
+
+
+def _site_nav(project: Project, renderer: Renderer, pages: list[tuple]) -> None:
+    """Navigation shared by every page: content pages and the boards that have runs."""
+    used = {e.run.benchmark for e in project.runs if e.run is not None}
+    boards = [(b, benchmark_path(b.id)) for b in project.registry.benchmarks.values() if b.id in used]
+    renderer.env.globals.update(nav=content_nav(pages), boards=boards)
+
+
+def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, result: BuildResult,
+                 pages: list[tuple]) -> None:
+    by_bench: dict[str, list[RunSummary]] = defaultdict(list)
+    for rs in result.runs:
+        by_bench[rs.run.benchmark].append(rs)
+    boards = []
+    for bench_id in sorted(by_bench):
+        bench = project.registry.benchmarks.get(bench_id)
+        if bench is None:
+            continue  # its runs are reported; without a registry entry there is no board
+        board = leaderboard(bench, by_bench[bench_id], project.config.rank_runs_with_errors)
+        board.url = benchmark_path(bench.id)
+        boards.append(board)
+    for cp, meta, body in pages:
+        path = content_path(cp.rel)
+        writer.write(renderer.render("content.html", path, meta=meta, body=renderer.markdown_html(body),
+                                     is_home=path == "index.html", leaderboards=boards))
+    if not any(content_path(cp.rel) == "index.html" for cp, _, _ in pages):
+        writer.write(renderer.render("content.html", "index.html", meta={"title": project.config.title},
+                                     body="", is_home=True, leaderboards=boards))
+    for board in boards:
+        writer.write(renderer.render("leaderboard.html", board.url, board=board))
+    for rs in result.runs:
+        writer.write(renderer.render("run.html", rs.url, rs=rs, findings=rs.findings,
+                                     board_url=benchmark_path(rs.run.benchmark) if rs.benchmark else None,
+                                     tasks=_task_rows(rs.traces)))
+    for page in renderer.assets():
+        writer.write(page)
+
+
+def _task_rows(traces: list[TraceSummary]) -> list[tuple[str, list[TraceSummary]]]:
+    rows: dict[str, list[TraceSummary]] = defaultdict(list)
+    for t in traces:
+        rows[t.task_id].append(t)
+    return sorted(rows.items())

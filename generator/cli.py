@@ -1,0 +1,195 @@
+"""Command line: a thin layer over the pipeline.
+
+Exit codes: 0 success, 1 the input has errors, 2 usage errors (click's own).
+Bad input never prints a traceback: it is reported as findings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from generator import __version__, importers
+from generator.errors import Finding, InputError
+
+
+def _project(ctx: click.Context) -> Path:
+    return ctx.obj["project"]
+
+
+def _print_findings(findings: list[Finding], fmt: str = "text") -> None:
+    if fmt == "json":
+        rows = [{"file": f.file, "place": f.place, "rule": f.rule, "severity": f.severity, "message": f.message,
+                 "run": f.run} for f in findings]
+        click.echo(orjson.dumps({"findings": rows}, option=orjson.OPT_INDENT_2).decode())
+        return
+    for f in findings:
+        if fmt == "github":
+            level = "error" if f.severity == "error" else "warning"
+            line = f.place[5:].split(",")[0] if f.place.startswith("line ") else ""
+            loc = f"file={f.file}" + (f",line={line}" if line.isdigit() else "")
+            msg = f"[{f.rule}] {f.place + ': ' if f.place else ''}{f.message}".replace("%", "%25").replace("\n", "%0A")
+            click.echo(f"::{level} {loc},title=tracesite {f.rule}::{msg}")
+        else:
+            click.echo(f.format(), err=f.severity == "error")
+
+
+def _summary(findings: list[Finding]) -> str:
+    errors = sum(1 for f in findings if f.severity == "error")
+    return f"{errors} error{'s' if errors != 1 else ''}, {len(findings) - errors} warning{'s' if len(findings) - errors != 1 else ''}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracesite")
+@click.option("-C", "--project", "project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder.")
+@click.pass_context
+def main(ctx: click.Context, project: Path) -> None:
+    """tracesite: static leaderboards where every score links to its evidence."""
+    ctx.ensure_object(dict)
+    ctx.obj["project"] = project.resolve()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Agent leaderboard", show_default=True, help="Site title.")
+def init(directory: Path, title: str) -> None:
+    """Scaffold a new leaderboard project in DIRECTORY that builds at once."""
+    from generator.scaffold import init_project
+
+    try:
+        written = init_project(directory, title)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
+    for rel in written:
+        click.echo(f"created {directory / rel}")
+    click.echo(f"Next: tracesite -C {directory} import PATH... ; tracesite -C {directory} build")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--run", "run_id", help="Run id (one run for all PATHS); default: from the files.")
+@click.option("--benchmark", help="Benchmark id, where the files do not name it (or to override).")
+@click.option("--agent", help="Registered agent id, where the files do not name it (or to override).")
+@click.option("--model", help="Model name, where the files do not name it (or to override).")
+@click.option("--format", "fmt", help="Trace format (see `tracesite formats`); default: detect.")
+@click.pass_context
+def import_cmd(ctx, paths, run_id, benchmark, agent, model, fmt) -> None:
+    """Copy trace files into traces/ as runs, recording their sha256."""
+    from generator.ingest import import_paths
+
+    if fmt:
+        try:
+            importers.get(fmt)
+        except KeyError as exc:
+            raise click.BadParameter(str(exc.args[0]), param_hint="--format") from None
+    try:
+        report = import_paths(_project(ctx), list(paths), run_id=run_id, benchmark=benchmark, agent=agent,
+                              model=model, fmt=fmt)
+    except OSError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for rid in report.written:
+        click.echo(f"imported run {rid}")
+    for rid in report.unchanged:
+        click.echo(f"unchanged run {rid}")
+    for stub in report.stubs:
+        click.echo(f"registered stub {stub} (fill it in: `tracesite check` reports stubs)")
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped}")
+    _print_findings(report.findings)
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="Output: human-readable, JSON, or GitHub Actions annotations.")
+@click.pass_context
+def check(ctx, paths, fmt) -> None:
+    """Validate everything the build would read; exit 1 if any error.
+
+    With PATHS, only findings in those files or run folders are shown.
+    """
+    from generator.build import check_project
+
+    result = check_project(_project(ctx))
+    findings = result.findings
+    if paths:
+        root = _project(ctx)
+        wanted = [Path(p).resolve() for p in paths]
+
+        def keep(f: Finding) -> bool:
+            fp = (root / f.file).resolve()
+            return any(fp == w or w in fp.parents for w in wanted)
+        findings = [f for f in findings if keep(f)]
+    _print_findings(findings, fmt)
+    if fmt == "text":
+        click.echo(f"checked {len(result.runs)} runs, {sum(len(r.traces) for r in result.runs)} traces: "
+                   f"{_summary(findings)}")
+    if any(f.severity == "error" for f in findings):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: site/).")
+@click.pass_context
+def build(ctx, out) -> None:
+    """Validate the project and write the static site."""
+    from generator.build import build_site
+
+    root = _project(ctx)
+    result = build_site(root, out)
+    _print_findings(result.findings)
+    traces = sum(len(r.traces) for r in result.runs)
+    total = sum(result.stages.values())
+    click.echo(f"built {result.pages} files ({result.bytes / 1e6:.1f} MB) from {len(result.runs)} runs and "
+               f"{traces} traces in {total:.1f} s into {out or root / 'site'}: {_summary(result.findings)}")
+    if result.errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: site/).")
+@click.pass_context
+def serve(ctx, port, out) -> None:
+    """Build, serve on 127.0.0.1 with live reload, and rebuild on change."""
+    from generator.build import build_site
+    from generator.serve import serve as run_server
+
+    root = _project(ctx)
+    out = (out or root / "site").resolve()
+
+    def rebuild() -> None:
+        result = build_site(root, out)
+        click.echo(f"rebuilt {result.pages} files: {_summary(result.findings)}")
+
+    rebuild()
+    click.echo(f"serving {out} on http://127.0.0.1:{port}/")
+    run_server(root, out, port, rebuild)
+
+
+@main.command()
+def formats() -> None:
+    """List the trace formats that import understands."""
+    for imp in importers.all_importers():
+        click.echo(f"{imp.name}: {imp.title}")
+        click.echo(f"    detects: {', '.join(imp.patterns)}")
+        click.echo(f"    spec: {imp.spec}")
+
+
+def run() -> None:  # pragma: no cover - console entry for `python -m generator`
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    try:
+        main()
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

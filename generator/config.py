@@ -1,0 +1,41 @@
+"""Project configuration: ``tracesite.yaml`` at the project root.
+
+Every key is optional; see ``docs/configuration.md`` for the reference.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from generator.model import Strict
+
+CONFIG_NAMES = ("tracesite.yaml", "tracesite.yml", "tracesite.json")
+
+
+class Limits(Strict):
+    """Rendering limits. ``steps_per_page``: a trace longer than this is split
+    into pages. ``collapse_chars``/``collapse_lines``: longer step content is
+    collapsed behind ``<details>`` with its size shown. ``max_step_chars``:
+    content beyond this is cut on the page, with the original size and sha256."""
+
+    steps_per_page: int = Field(default=500, ge=10)
+    collapse_chars: int = Field(default=2000, ge=100)
+    collapse_lines: int = Field(default=25, ge=5)
+    max_step_chars: int = Field(default=200_000, ge=1000)
+
+
+class Config(Strict):
+    """The project's ``tracesite.yaml``.
+
+    ``rank_runs_with_errors``: rank runs whose checks found errors (they are
+    marked); by default they are listed below the ranking, unranked.
+    ``base_url`` is used only for absolute links in feeds and the sitemap;
+    pages link to each other relatively so the site works under any path.
+    """
+
+    title: str = "Agent leaderboard"
+    description: str = ""
+    base_url: str = ""
+    theme: str = "default"
+    rank_runs_with_errors: bool = False
+    limits: Limits = Field(default_factory=Limits)

@@ -1,0 +1,251 @@
+"""``tracesite import``: copy trace files into ``traces/<run>/`` as runs.
+
+Each path (file or folder) is matched to a format by auto-detection (or
+``--format``); the importer's drafts say which runs the files hold and what
+the files carry about them (agent, model, benchmark, declared scores). The
+command's options fill in or override those fields. Each run's files are
+copied with their sha256 into ``traces/<run>/`` and ``run.yaml`` is written.
+
+Guarantees: the source is never modified; symlinks are refused; importing
+the same files again changes nothing; an existing run is never overwritten
+with different files; unknown agent or benchmark ids are registered as stubs
+(``stub: true``) that ``tracesite check`` reports as incomplete. Every file
+written is written atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator import importers
+from generator.errors import Finding, InputError
+from generator.jsonread import load_yaml
+from generator.model import ID_PATTERN, Run, RunDraft, TraceFile
+from generator.validate import sha256_file
+
+_ID = re.compile(ID_PATTERN)
+
+
+@dataclass
+class ImportReport:
+    """What an import did: runs written or unchanged, stubs registered, problems."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    stubs: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def _refusal_text(refusals: dict[str, str]) -> str:
+    return "; ".join(f"{name}: {why}" for name, why in refusals.items())
+
+
+def collect(path: Path, fmt: str | None, report: ImportReport, explicit: bool = True) -> list[tuple[importers.Importer, Path]]:
+    """Match ``path`` (recursively for unrecognised folders) to importers."""
+    if path.is_symlink():
+        report.findings.append(Finding(str(path), "", "integrity", "symlinks are refused; pass the real file"))
+        return []
+    if not path.exists():
+        report.findings.append(Finding(str(path), "", "import", "no such file or folder"))
+        return []
+    if fmt:
+        imp = importers.get(fmt)
+        why = imp.sniff(path)
+        if why is None:
+            return [(imp, path)]
+        if path.is_dir():
+            out = []
+            for child in sorted(path.iterdir()):
+                out += collect(child, fmt, report, explicit=False)
+            return out
+        if explicit:
+            report.findings.append(Finding(str(path), "", "import", f"not a {fmt} file: {why}"))
+        else:
+            report.skipped.append(f"{path}: {why}")
+        return []
+    imp, refusals = importers.detect(path)
+    if imp is not None:
+        return [(imp, path)]
+    if path.is_dir():
+        out = []
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            out += collect(child, None, report, explicit=False)
+        if explicit and not out:
+            report.findings.append(Finding(str(path), "", "import", "no trace files found in this folder; formats tried: "
+                                           + _refusal_text(refusals)))
+        return out
+    msg = "matches no known trace format; formats tried: " + _refusal_text(refusals)
+    if explicit:
+        report.findings.append(Finding(str(path), "", "import", msg))
+    else:
+        report.skipped.append(f"{path}: {msg}")
+    return []
+
+
+def _merge(drafts: list[RunDraft]) -> RunDraft:
+    first = drafts[0].model_copy(deep=True)
+    for d in drafts[1:]:
+        for f in d.files:
+            if f not in first.files:
+                first.files.append(f)
+                first.names[f] = d.names.get(f, Path(f).name)
+                first.formats[f] = d.formats.get(f, d.format)
+        first.tasks += [t for t in d.tasks if t not in first.tasks]
+        for name in ("agent", "model", "benchmark", "benchmark_version", "harness", "harness_version"):
+            if getattr(first, name) is None:
+                setattr(first, name, getattr(d, name))
+    return first
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dump_yaml(data: object) -> bytes:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+
+
+def _register_stubs(root: Path, draft: RunDraft, run: Run, report: ImportReport) -> None:
+    reg = root / "registry"
+    entries = (
+        ("agents.yaml", run.agent, {"name": draft.agent_name or run.agent, "organisation": draft.organisation,
+                                    "harness": draft.harness, "harness_version": draft.harness_version,
+                                    "models": [run.model] if run.model else [], "stub": True}),
+        ("benchmarks.yaml", run.benchmark, {"name": draft.benchmark_name or run.benchmark,
+                                            "version": run.benchmark_version, "tasks": [], "stub": True}),
+    )
+    for filename, ident, body in entries:
+        path = reg / filename
+        existing = load_yaml(path, f"registry/{filename}") if path.is_file() else None
+        ids = set()
+        if isinstance(existing, dict):
+            ids = set(existing)
+        elif isinstance(existing, list):
+            ids = {e.get("id") for e in existing if isinstance(e, dict)}
+        if ident in ids:
+            continue
+        body = {k: v for k, v in body.items() if v not in (None, [])} | {"stub": True}
+        if isinstance(existing, list):
+            text = _dump_yaml([{"id": ident, **body}])
+        else:
+            text = _dump_yaml({ident: body})
+        old = path.read_bytes() if path.is_file() else b""
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        _write_atomic(path, old + text)
+        report.stubs.append(f"{filename[:-5].rstrip('s')} {ident}")
+
+
+def _copy_into(src: Path, dst: Path) -> str:
+    """Copy src to dst atomically (refusing to replace different bytes); returns sha256."""
+    digest = sha256_file(src)
+    if dst.exists():
+        if sha256_file(dst) == digest:
+            return digest
+        raise InputError(str(dst), "", "a different file is already imported under this name; "
+                         "choose another --run id or remove the old run first")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
+            while chunk := inp.read(1 << 20):
+                out.write(chunk)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if sha256_file(dst) != digest:
+        raise InputError(str(src), "", "the file changed while it was copied; import it again")
+    return digest
+
+
+def import_paths(root: Path, paths: list[Path], *, run_id: str | None = None, benchmark: str | None = None,
+                 agent: str | None = None, model: str | None = None, fmt: str | None = None) -> ImportReport:
+    """Import ``paths`` into the project at ``root``; see the module docstring."""
+    report = ImportReport()
+    found: list[tuple[importers.Importer, Path]] = []
+    for p in paths:
+        found += collect(Path(p), fmt, report)
+    drafts: list[RunDraft] = []
+    for imp, path in found:
+        try:
+            drafts += imp.drafts(path)
+        except InputError as exc:
+            report.findings.append(exc.finding())
+    if run_id and drafts:
+        drafts = [_merge(drafts)]
+    for draft in drafts:
+        try:
+            _import_one(root, draft, report, run_id=run_id, benchmark=benchmark, agent=agent, model=model)
+        except InputError as exc:
+            report.findings.append(exc.finding())
+    return report
+
+
+def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, benchmark, agent, model) -> None:
+    fields = {
+        "run_id": (run_id or draft.run_id, "--run"),
+        "benchmark": (benchmark or draft.benchmark, "--benchmark"),
+        "agent": (agent or draft.agent, "--agent"),
+    }
+    label = draft.files[0] if draft.files else "(import)"
+    for name, (value, option) in fields.items():
+        if not value:
+            raise InputError(label, "", f"the {draft.format} files do not say which {name.replace('_', ' ')} this is; "
+                             f"give it with {option} ID")
+        if name != "agent" or value:
+            if not _ID.match(value):
+                raise InputError(label, "", f"{name.replace('_', ' ')} {value!r} is not a valid id; expected letters, "
+                                 f"digits, '.', '_' or '-' (at most 128), starting with a letter or digit; give {option}")
+    rid = fields["run_id"][0]
+    folder = root / "traces" / rid
+    files = []
+    for src in draft.files:
+        srcp = Path(src)
+        if srcp.is_symlink():
+            raise InputError(src, "", "symlinks are refused; pass the real file")
+        name = draft.names.get(src, srcp.name)
+        digest = _copy_into(srcp, folder / name)
+        imp_fmt = draft.formats.get(src, draft.format)
+        files.append(TraceFile(path=name, sha256=digest, format=imp_fmt, bytes=srcp.stat().st_size))
+    run = Run(
+        id=rid, agent=fields["agent"][0], model=model or draft.model, benchmark=fields["benchmark"][0],
+        benchmark_version=draft.benchmark_version, environment=draft.environment, submitter=draft.submitter,
+        submitted=draft.submitted, declared=draft.declared, files=files, metadata=draft.metadata,
+    )
+    data = _dump_yaml(run.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    meta = folder / "run.yaml"
+    if meta.is_file() and meta.read_bytes() == data:
+        report.unchanged.append(rid)
+    elif meta.is_file():
+        old = load_yaml(meta, str(meta))
+        if isinstance(old, dict) and old.get("files") == [f.model_dump(mode="json", exclude_none=True) for f in files]:
+            report.unchanged.append(rid)  # same files; keep the maintainer's edits to run.yaml
+        else:
+            raise InputError(str(meta), "", f"run {rid!r} already exists with other files; choose another --run id")
+    else:
+        _write_atomic(meta, data)
+        report.written.append(rid)
+    _register_stubs(root, draft, run, report)

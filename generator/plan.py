@@ -1,0 +1,85 @@
+"""Stage 5, plan: every output path is decided here, before rendering.
+
+Paths come from safe slugs of ids; two things that would write the same
+path (compared case-insensitively, as on macOS and Windows hosts) are an
+error, never an overwrite. Site layout::
+
+    index.html                               home (content/index.md + boards)
+    <page>/index.html                        content/<page>.md
+    benchmarks/<bench>/index.html            leaderboard
+    runs/<run>/index.html                    run page
+    runs/<run>/traces/<trace>.html           trace page 1
+    runs/<run>/traces/<trace>.p<N>.html      trace page N (long traces)
+    assets/…                                 theme assets
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_SLUG = 80
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe slug: ``[A-Za-z0-9._-]``, no leading dot, at most 80
+    chars. When the text had to change, a short hash of the original is
+    appended so distinct ids keep distinct slugs."""
+    slug = _UNSAFE.sub("-", text).strip("-.") or "x"
+    if slug != text or len(slug) > MAX_SLUG:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug[:MAX_SLUG - 9].rstrip('-.')}-{digest}"
+    return slug
+
+
+def benchmark_path(bench_id: str) -> str:
+    return f"benchmarks/{slugify(bench_id)}/index.html"
+
+
+def run_path(run_id: str) -> str:
+    return f"runs/{slugify(run_id)}/index.html"
+
+
+def run_data_path(run_id: str) -> str:
+    return f"runs/{slugify(run_id)}/run.json"
+
+
+def trace_page_path(run_id: str, trace_slug: str, page: int) -> str:
+    suffix = "" if page == 1 else f".p{page}"
+    return f"runs/{slugify(run_id)}/traces/{trace_slug}{suffix}.html"
+
+
+def page_of_step(index: int, per_page: int) -> int:
+    """1-based page number holding the 1-based step ``index``."""
+    return (max(index, 1) - 1) // per_page + 1
+
+
+def content_path(rel_md: str) -> str:
+    """``index.md`` -> ``index.html``; ``guide/intro.md`` -> ``guide/intro/index.html``."""
+    stem = rel_md[:-3] if rel_md.endswith(".md") else rel_md
+    parts = [slugify(p) for p in stem.split("/")]
+    if parts[-1] == "index":
+        parts = parts[:-1]
+    return "/".join(parts + ["index.html"]) if parts else "index.html"
+
+
+def relative_root(path: str) -> str:
+    """The prefix that leads from the page at ``path`` back to the site root."""
+    return "../" * path.count("/")
+
+
+class PathPlan:
+    """Claims output paths; a second claim on the same path is reported."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}
+
+    def claim(self, path: str, owner: str) -> str | None:
+        """Claim ``path`` for ``owner``; returns the earlier owner on a collision."""
+        key = path.lower()
+        prev = self._owners.get(key)
+        if prev is not None and prev != owner:
+            return prev
+        self._owners[key] = owner
+        return None

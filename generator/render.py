@@ -1,0 +1,289 @@
+"""Stage 6, render: the only module that knows HTML.
+
+Templates and assets live in ``themes/<name>/``; a project's own
+``themes/<name>/templates`` overrides the default theme file by file (and
+block by block through ``{% extends "default/…" %}``). Autoescape is on for
+every template; trace data reaches templates as plain strings and is turned
+into markup only by the escaping filters defined here (``ansi``,
+``highlight``, ``markdown``), never by ``|safe``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+from mdit_py_plugins.anchors import anchors_plugin
+from pygments import highlight as _pyg_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+
+from generator.ansi import ansi_to_html
+from generator.config import Config
+from generator.jsonread import InputError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
+ALLOWED_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def default_theme_dir() -> Path:
+    """The bundled theme: ``themes/default`` beside the package (source checkout
+    or editable install), else the copy installed under ``share/tracesite``."""
+    for cand in (PACKAGE_ROOT / "themes" / "default", Path(sys.prefix) / "share" / "tracesite" / "themes" / "default"):
+        if (cand / "templates").is_dir():
+            return cand
+    raise FileNotFoundError("the default theme was not found; reinstall tracesite")
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _validate_link(url: str) -> bool:
+    u = url.strip().lower()
+    if ":" not in u.split("/", 1)[0] and not u.startswith("//"):
+        return True  # relative link or #anchor
+    return u.startswith(ALLOWED_SCHEMES)
+
+
+def make_markdown() -> MarkdownIt:
+    """CommonMark + tables, raw HTML off, links limited to http(s)/mailto/relative,
+    heading anchors prefixed ``h-`` so user text cannot clobber page ids."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table").enable("strikethrough")
+    md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#",
+           slug_func=lambda s: "h-" + "".join(c if c.isalnum() else "-" for c in s.lower()).strip("-"))
+    md.validateLink = _validate_link
+    return md
+
+
+def split_front_matter(text: str, label: str) -> tuple[dict, str]:
+    """Front matter (YAML between leading ``---`` lines) and the body."""
+    import yaml
+
+    if not text.startswith("---"):
+        return {}, text
+    end = text.find("\n---", 3)
+    if end < 0:
+        raise InputError(label, "line 1", "front matter starts with '---' but has no closing '---' line")
+    try:
+        meta = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(label, "front matter", f"invalid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise InputError(label, "front matter", "expected a mapping of keys (title, order, description)")
+    body = text[end + 4:].split("\n", 1)[1] if "\n" in text[end + 4:] else ""
+    return meta, body
+
+
+# ---------------------------------------------------------------- filters
+
+_FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
+
+
+def highlight(text: str, language: str) -> Markup:
+    """Pygments highlighting; Pygments escapes every token it emits."""
+    if len(text) > 200_000:
+        return escape(text)
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except Exception:  # unknown language name: show plain escaped text
+        return escape(text)
+    return Markup(_pyg_highlight(text, lexer, _FORMATTER))
+
+
+def to_json(value: Any) -> str:
+    """Pretty JSON of tool arguments for display (not for embedding in script)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return repr(value)
+
+
+def fmt_score(v: float | None, digits: int = 1) -> str:
+    return "—" if v is None else f"{v * 100:.{digits}f}%"
+
+
+def fmt_num(v: float | int | None) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and not v.is_integer():
+        return f"{v:,.2f}"
+    return f"{int(v):,}"
+
+
+def fmt_usd(v: float | None) -> str:
+    if v is None:
+        return "—"
+    return f"${v:,.4f}" if v < 1 else f"${v:,.2f}"
+
+
+def fmt_duration(v: float | None) -> str:
+    if v is None:
+        return "—"
+    if v < 60:
+        return f"{v:.1f} s"
+    m, s = divmod(int(round(v)), 60)
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s"
+
+
+def fmt_time(v: dt.datetime | dt.date | None) -> str:
+    """UTC with the offset shown; dates as ISO dates."""
+    if v is None:
+        return "—"
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            return v.isoformat(sep=" ", timespec="seconds") + " (no zone)"
+        return v.astimezone(dt.timezone.utc).isoformat(sep=" ", timespec="seconds")
+    return v.isoformat()
+
+
+def fmt_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class Page:
+    path: str
+    data: bytes
+
+
+class Renderer:
+    """Renders pages from data. Templates receive data, never open files."""
+
+    def __init__(self, config: Config, project_root: Path | None = None):
+        self.config = config
+        default = default_theme_dir()
+        loaders = []
+        if project_root is not None:
+            proj = project_root / "themes" / config.theme / "templates"
+            if proj.is_dir() and proj.resolve() != (default / "templates").resolve():
+                loaders.append(FileSystemLoader(str(proj)))
+        loaders.append(FileSystemLoader(str(default / "templates")))
+        loaders.append(PrefixLoader({"default": FileSystemLoader(str(default / "templates"))}))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            ansi=ansi_to_html, highlight=highlight, tojson_pretty=to_json, score=fmt_score,
+            num=fmt_num, usd=fmt_usd, duration=fmt_duration, time=fmt_time, bytes=fmt_bytes,
+            sha256=sha256_text,
+        )
+        self.env.globals["site"] = config
+        self.markdown = make_markdown()
+        self.asset_dirs = [d for d in ([project_root / "themes" / config.theme / "static"] if project_root else [])
+                           if d.is_dir()] + [default / "static"]
+
+    def render(self, template: str, path: str, **context: Any) -> Page:
+        root = "../" * path.count("/")
+        html = self.env.get_template(template).render(root=root, page_path=path, csp=CSP, **context)
+        return Page(path, html.encode("utf-8"))
+
+    def markdown_html(self, text: str) -> Markup:
+        # html=False: raw HTML in the source is shown as text; output is markdown-it's own escaped HTML.
+        return Markup(self.markdown.render(text))
+
+    def assets(self) -> list[Page]:
+        """Theme static files (project theme first) plus the Pygments stylesheet."""
+        seen: dict[str, bytes] = {}
+        for d in self.asset_dirs:
+            for f in sorted(d.rglob("*")):
+                if f.is_file() and not f.is_symlink():
+                    rel = "assets/" + f.relative_to(d).as_posix()
+                    seen.setdefault(rel, f.read_bytes())
+        seen["assets/highlight.css"] = HtmlFormatter(classprefix="hl-").get_style_defs(".hl").encode()
+        return [Page(p, b) for p, b in sorted(seen.items())]
+
+
+# ---------------------------------------------------------------- view data
+
+TERMINAL_KINDS = {"terminal_command", "observation", "tool_result", "error"}
+
+
+@dataclass
+class StepView:
+    """A step prepared for display: the text to show, and whether it was
+    collapsed (``<details>``) or cut (original size and sha256 shown)."""
+
+    step: Any
+    text: str
+    mode: str
+    chars: int
+    lines: int
+    collapsed: bool
+    truncated: bool
+    sha256: str | None
+    arguments: str | None
+
+
+def _looks_like_diff(text: str) -> bool:
+    head = text.lstrip()[:200]
+    return head.startswith(("diff --git", "--- ", "Index: ")) or "\n@@ " in text[:2000]
+
+
+def _same_json(text: str, value: Any) -> bool:
+    if text == value:
+        return True
+    try:
+        return orjson.loads(text) == value
+    except (orjson.JSONDecodeError, TypeError):
+        return False
+
+
+def step_views(steps: list, limits) -> list[StepView]:
+    out = []
+    for s in steps:
+        text = s.content or ""
+        chars = len(text)
+        truncated = chars > limits.max_step_chars
+        digest = sha256_text(text) if truncated else None
+        if truncated:
+            text = text[: limits.max_step_chars]
+        lines = text.count("\n") + 1 if text else 0
+        kind = s.kind.value if hasattr(s.kind, "value") else str(s.kind)
+        if kind == "submission" and _looks_like_diff(text):
+            mode = "diff"
+        elif kind in TERMINAL_KINDS:
+            mode = "ansi"
+        else:
+            mode = "text"
+        args = to_json(s.tool_call.arguments) if s.tool_call is not None and s.tool_call.arguments is not None else None
+        if args is not None and text and _same_json(text, s.tool_call.arguments):
+            text, chars, lines = "", 0, 0  # the arguments are already shown, highlighted
+        collapsed = chars > limits.collapse_chars or lines > limits.collapse_lines
+        out.append(StepView(s, text, mode, chars, lines, collapsed, truncated, digest, args))
+    return out
+
+
+def content_nav(pages: list) -> list[tuple[str, str]]:
+    """(title, path) of the content pages, by front-matter ``order`` then title."""
+    from generator.plan import content_path
+
+    items = []
+    for cp, meta, _ in pages:
+        order = meta.get("order", 1000)
+        order = order if isinstance(order, (int, float)) and not isinstance(order, bool) else 1000
+        title = str(meta.get("title") or cp.rel[:-3])
+        items.append((order, title, content_path(cp.rel)))
+    items.sort(key=lambda x: (x[0], x[1], x[2]))
+    return [(t, p) for _, t, p in items]
