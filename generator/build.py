@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -20,7 +20,7 @@ from generator.aggregate import RunSummary, TraceSummary, finish_run, leaderboar
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Metric, Trace
-from generator.plan import (PathPlan, benchmark_path, content_path, page_of_step, run_path, slugify,
+from generator.plan import (PathPlan, natural_key, benchmark_path, content_path, page_of_step, run_path, slugify,
                             trace_page_path)
 from generator.render import Renderer, content_nav, split_front_matter, step_views
 from generator.validate import check_registry, check_run, check_trace, safe_member
@@ -68,7 +68,7 @@ def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) 
             for trace in imp.traces(path, label):
                 yield trace, label
         except InputError as exc:
-            findings.append(exc.finding(run=run.id))
+            findings.append(Finding(exc.file, exc.place, "import", exc.message, run=run.id))
         except (OSError, MemoryError) as exc:
             findings.append(Finding(label, "", "import", f"could not read the file: {exc}", run=run.id))
         except Exception as exc:  # an importer bug must not lose the other runs
@@ -114,8 +114,9 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
                     page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
                 ))
-    summary.traces.sort(key=lambda t: (t.task_id, t.trial, t.id))
+    summary.traces.sort(key=lambda t: (natural_key(t.task_id), t.trial, t.id))
     finish_run(summary)
+    findings = [f if f.run else replace(f, run=run.id) for f in findings]
     summary.errors = sum(1 for f in findings if f.severity == "error")
     summary.warnings = len(findings) - summary.errors
     result.findings.extend(findings)
@@ -232,4 +233,4 @@ def _task_rows(traces: list[TraceSummary]) -> list[tuple[str, list[TraceSummary]
     rows: dict[str, list[TraceSummary]] = defaultdict(list)
     for t in traces:
         rows[t.task_id].append(t)
-    return sorted(rows.items())
+    return sorted(rows.items(), key=lambda kv: natural_key(kv[0]))

@@ -33,6 +33,11 @@ def slugify(text: str) -> str:
     return slug
 
 
+def natural_key(text: str) -> tuple:
+    """Sort key that orders ``task-2`` before ``task-10``."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
 def benchmark_path(bench_id: str) -> str:
     return f"benchmarks/{slugify(bench_id)}/index.html"
 

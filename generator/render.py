@@ -59,7 +59,7 @@ def make_markdown() -> MarkdownIt:
     heading anchors prefixed ``h-`` so user text cannot clobber page ids."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
-    md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#",
+    md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#", permalinkBefore=True,
            slug_func=lambda s: "h-" + "".join(c if c.isalnum() else "-" for c in s.lower()).strip("-"))
     md.validateLink = _validate_link
     return md

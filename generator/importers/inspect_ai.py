@@ -193,6 +193,8 @@ def _num(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
@@ -320,7 +322,7 @@ class _EvalZip:
             try:
                 self.zf = zipfile.ZipFile(self.fh)
                 infos = self.zf.infolist()
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, struct.error, UnicodeDecodeError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error, UnicodeDecodeError, NotImplementedError) as exc:
                 raise InputError(label, "", f"not a readable zip archive ({exc}); expected an Inspect AI .eval log") from None
             self._check(infos)
         except BaseException:
@@ -338,20 +340,28 @@ class _EvalZip:
             for name in {info.filename, info.orig_filename}:
                 why = _bad_name(name)
                 if why:
-                    raise InputError(label, repr(name)[1:-1], f"zip member name has {why}; refused (expected relative names such as samples/1_epoch_1.json)")
+                    raise InputError(
+                        label, repr(name)[1:-1],
+                        f"zip member name has {why}; refused (expected relative names such as samples/1_epoch_1.json)",
+                    )
             if info.filename in seen:
                 raise InputError(label, info.filename, "zip member name appears twice; refused (expected unique member names)")
             seen.add(info.filename)
             if info.flag_bits & 0x1:
                 raise InputError(label, info.filename, "zip member is encrypted; refused")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, ZIP_ZSTD):
-                raise InputError(label, info.filename, f"zip member uses compression method {info.compress_type}; expected stored, deflate or zstd (93)")
+                raise InputError(
+                    label, info.filename, f"zip member uses compression method {info.compress_type}; expected stored, deflate or zstd (93)"
+                )
             if info.header_offset + 30 + info.compress_size > self.size:
                 raise InputError(label, info.filename, "zip member data runs past the end of the file; the archive is truncated")
             if info.file_size > MAX_MEMBER_BYTES:
-                raise InputError(label, info.filename, f"zip member is {info.file_size} bytes uncompressed; refused (expected at most {MAX_MEMBER_BYTES})")
+                raise InputError(
+                    label, info.filename, f"zip member is {info.file_size} bytes uncompressed; refused (expected at most {MAX_MEMBER_BYTES})"
+                )
             if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise InputError(label, info.filename, f"zip member expands {info.file_size // max(info.compress_size, 1)}x; refused as a possible zip bomb (limit {MAX_RATIO}x)")
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise InputError(label, info.filename, f"zip member expands {ratio}x; refused as a possible zip bomb (limit {MAX_RATIO}x)")
 
     def close(self) -> None:
         self.zf.close()
@@ -850,8 +860,8 @@ class _SampleReader:
         sid = sample.get("id")
         if sid is None or isinstance(sid, bool) or not isinstance(sid, (str, int)):
             raise self.err(base + "/id", "expected a sample id (string or integer)")
-        epoch = sample.get("epoch", 1)
-        if _int(epoch) is None:
+        epoch = _int(sample.get("epoch", 1))
+        if epoch is None:
             raise self.err(base + "/epoch", "expected an integer epoch")
         attachments = sample.get("attachments")
         if attachments is not None:
@@ -898,7 +908,10 @@ class _SampleReader:
             else:
                 raise self.err(base + "/limit", "expected a limit object with a type")
             if not self.has_limit_step:
-                self.add(kind=StepKind.error, actor="harness", title=limit_text, content=f"sample stopped: {limit_text}", is_error=True, source=base + "/limit")
+                self.add(
+                    kind=StepKind.error, actor="harness", title=limit_text, content=f"sample stopped: {limit_text}",
+                    is_error=True, source=base + "/limit",
+                )
 
         # score
         score_name, score_obj = self.pick_score(scores)
@@ -958,6 +971,8 @@ class _SampleReader:
         usage = self.usage(sample.get("model_usage"), base + "/model_usage")
         duration = _num(sample.get("total_time"))
         started = self.stamp(sample.get("started_at"), base + "/started_at")
+        if started is None and events and isinstance(events[0], dict):
+            started = self.stamp(events[0].get("timestamp"), base + "/events/0/timestamp")
         if started is None:
             started = next((s.timestamp for s in self.steps if s.timestamp is not None), None)
         if duration is None and started is not None and sample.get("completed_at") is not None:
@@ -1118,8 +1133,16 @@ class _SampleReader:
                 self.pool = data["messages"]
             position = 0
             for r, ref in enumerate(refs):
-                if not (isinstance(ref, list) and len(ref) == 2 and all(_int(x) is not None for x in ref) and 0 <= ref[0] <= ref[1] <= len(self.pool)):
-                    raise self.err(where + pointer("input_refs", r), f"expected a [start, end) range within events_data.messages ({len(self.pool)} messages)")
+                if not (
+                    isinstance(ref, list)
+                    and len(ref) == 2
+                    and all(isinstance(x, int) and not isinstance(x, bool) for x in ref)
+                    and 0 <= ref[0] <= ref[1] <= len(self.pool)
+                ):
+                    raise self.err(
+                        where + pointer("input_refs", r),
+                        f"expected a [start, end) range within events_data.messages ({len(self.pool)} messages)",
+                    )
                 for k in range(ref[0], ref[1]):
                     yield position, self.pool[k], self.base + pointer("events_data", "messages", k)
                     position += 1
