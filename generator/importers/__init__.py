@@ -10,7 +10,9 @@ about HTML or the project layout. It answers three questions:
   declared scores, the files that belong to each)?
 - :meth:`Importer.traces`: the traces in one file, one at a time.
 
-Adding a format = one new module here plus one line in ``IMPORTERS``.
+Adding a format = one new module here: every :class:`Importer` subclass
+defined in a module of this package is registered automatically, in order of
+its ``priority`` (lower first; specific formats before lenient ones), then name.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Importer:
     title: ClassVar[str]
     spec: ClassVar[str]
     patterns: ClassVar[tuple[str, ...]]
+    priority: ClassVar[int] = 50
 
     def sniff(self, path: Path) -> str | None:
         """None when ``path`` (a file or folder) is in this format, else why not."""
@@ -54,9 +57,21 @@ class Importer:
 
 
 def _load() -> list[Importer]:
-    from generator.importers import inspect_ai, swe_agent, tau2_bench
+    import importlib
+    import pkgutil
 
-    return [inspect_ai.InspectAI(), swe_agent.SWEAgent(), tau2_bench.Tau2Bench()]
+    found: dict[str, Importer] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and issubclass(obj, Importer) and obj is not Importer
+                    and obj.__module__ == module.__name__ and "name" in vars(obj)):
+                if obj.name in found:
+                    raise RuntimeError(f"two importers are called {obj.name!r}")
+                found[obj.name] = obj()
+    return sorted(found.values(), key=lambda imp: (imp.priority, imp.name))
 
 
 _IMPORTERS: list[Importer] | None = None
