@@ -196,6 +196,12 @@ def import_paths(root: Path, paths: list[Path], *, run_id: str | None = None, be
             report.findings.append(exc.finding())
     if run_id and drafts:
         drafts = [_merge(drafts)]
+    else:
+        # Files of one run passed one by one (a.traj b.traj preds.json) make one run.
+        groups: dict[str | None, list[RunDraft]] = {}
+        for d in drafts:
+            groups.setdefault(d.run_id, []).append(d)
+        drafts = [d for key, group in groups.items() for d in ([_merge(group)] if key else group)]
     for draft in drafts:
         try:
             _import_one(root, draft, report, run_id=run_id, benchmark=benchmark, agent=agent, model=model)

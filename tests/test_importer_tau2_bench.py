@@ -387,7 +387,8 @@ def test_corpus_submission_folders(corpus: Path):
                    if isinstance(v, dict) and any(v.get(k) is not None for k in v if k.startswith("pass_") or k == "cost")}
         assert IMP.sniff(folder) is None, folder
         drafts = IMP.drafts(folder)
-        assert [d.benchmark for d in drafts] == [f"tau2-{d}" for d in present], folder
+        suffix = "-voice" if str(raw.get("modality") or "text").lower() == "voice" else ""
+        assert [d.benchmark for d in drafts] == [f"tau2-{d}{suffix}" for d in present], folder
         emails = [v for v in (raw.get("contact_info") or {}).values() if isinstance(v, str) and "@" in v]
         for draft, (domain, entry) in zip(drafts, present.items()):
             assert re.match(ID_PATTERN, draft.run_id), draft.run_id

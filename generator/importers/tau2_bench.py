@@ -878,6 +878,7 @@ class Tau2Bench(Importer):
                 metadata["trajectory_file"] = trajectories.mapping[domain]
                 if traj is None:
                     metadata["trajectory_file_absent"] = True
+            modality = str(doc.get("modality") or "text").lower()
             drafts.append(RunDraft(
                 run_id=_slug(f"{base}-{domain}"),
                 agent=_slug(model_name),
@@ -885,8 +886,9 @@ class Tau2Bench(Importer):
                 organisation=model_org,
                 model=model_name,
                 harness="custom" if sub_type == "custom" else "tau2-bench",
-                benchmark=_slug(f"tau2-{domain}"),
-                benchmark_name=f"τ²-bench {domain.replace('_', ' ')}",
+                # taubench.com ranks voice submissions on boards of their own.
+                benchmark=_slug(f"tau2-{domain}" + ("-voice" if modality == "voice" else "")),
+                benchmark_name=f"τ²-bench {domain.replace('_', ' ')}" + (" (voice)" if modality == "voice" else ""),
                 benchmark_version=version,
                 tasks=tasks, format=self.name, files=files, names=names,
                 submitter=Submitter(organisation=sub_org),
