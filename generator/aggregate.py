@@ -70,6 +70,14 @@ class RunSummary:
     pass_hat: dict[int, float] = field(default_factory=dict)
     url: str = ""
     findings: list[Finding] = field(default_factory=list)
+    checks: list = field(default_factory=list)
+    deviations: dict[str, str] = field(default_factory=dict)
+    signature: object = None
+
+    @property
+    def verified(self) -> bool:
+        """Exactly "all checks passed": traces present and no finding at all."""
+        return bool(self.traces) and not self.findings
 
     @property
     def ok(self) -> bool:

@@ -23,7 +23,11 @@ from generator.model import Metric, Trace
 from generator.plan import (PathPlan, natural_key, benchmark_path, content_path, page_of_step, run_path, slugify,
                             trace_page_path)
 from generator.render import Renderer, content_nav, split_front_matter, step_views
-from generator.validate import check_registry, check_run, check_trace, safe_member
+from generator.failures import Classification
+from generator.signing import verify
+from generator.validate import (RULES, check_evidence, check_identity_lookalikes, check_protocol, check_reconciliation,
+                                check_registry, check_run, check_task_coverage, check_task_sets, check_trace,
+                                safe_member)
 from generator.write import SiteWriter
 
 
@@ -78,7 +82,7 @@ def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) 
 
 
 def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, plan: PathPlan,
-                 emit, result: BuildResult) -> RunSummary:
+                 emit, result: BuildResult, project_findings: list[Finding]) -> RunSummary:
     run = entry.run
     assert run is not None
     findings: list[Finding] = [f for f in check_run(project, entry)]
@@ -91,8 +95,11 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
     if (prev := plan.claim(summary.url, owner)) is not None:
         findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
                                 f"run pages would overwrite those of {prev}; expected distinct run ids"))
+    seen_tasks: set[str] = set()
     for trace, label in iter_run_traces(project, entry, findings):
+        seen_tasks.add(trace.task_id)
         findings.extend(check_trace(run, trace, project, label))
+        findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
         slug = slugify(trace.id)
         pages = max(1, -(-len(trace.steps) // per_page))
         first = trace_page_path(run.id, slug, 1)
@@ -115,28 +122,76 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
                 ))
     summary.traces.sort(key=lambda t: (natural_key(t.task_id), t.trial, t.id))
+    _apply_overrides(summary)
     finish_run(summary)
+    findings.extend(check_task_coverage(project, entry, seen_tasks))
+    findings.extend(check_reconciliation(project, entry, summary))
+    protocol_findings, summary.deviations = check_protocol(project, entry, summary)
+    findings.extend(protocol_findings)
+    summary.signature = verify(project.root, entry.folder, run)
+    if summary.signature.status in ("invalid", "unsupported"):
+        findings.append(Finding(project.rel(entry.folder / "run.sig"), "", "signature", summary.signature.message,
+                                "error" if summary.signature.status == "invalid" else "warning"))
+    elif summary.signature.status == "unsigned" and project.config.require_signatures:
+        findings.append(Finding(project.rel(entry.meta_file), "", "signature",
+                                "the project requires signed runs; sign it with `tracesite sign RUN --key KEY`"))
     findings = [f if f.run else replace(f, run=run.id) for f in findings]
-    summary.errors = sum(1 for f in findings if f.severity == "error")
-    summary.warnings = len(findings) - summary.errors
     result.findings.extend(findings)
-    summary.findings = findings
+    # Registry findings about this run's agent count against the run too (shown, not reported twice).
+    shared = [f for f in project_findings if f.file == "registry/agents.yaml" and f.place == f"/{run.agent}"
+              and f.rule == "identity"]
+    summary.findings = findings + shared
+    summary.errors = sum(1 for f in summary.findings if f.severity == "error")
+    summary.warnings = len(summary.findings) - summary.errors
+    summary.checks = _panel(summary, bool(bench and bench.evidence), bool(bench and bench.protocol))
     return summary
+
+
+def _apply_overrides(summary: RunSummary) -> None:
+    for t in summary.traces:
+        override = summary.run.failure_overrides.get(t.id)
+        if override is not None and t.passed is not True:
+            auto = t.failure.cls if t.failure else "none"
+            t.failure = Classification(override.cls, f"override of the automatic class {auto!r}: {override.reason}",
+                                       t.failure.steps if t.failure else [], override.reason)
+
+
+def _panel(summary: RunSummary, evidence: bool, protocol: bool) -> list[tuple[str, str, str, list[Finding]]]:
+    """(rule, title, status, findings) for every check that ran on the run."""
+    ran = ["run-metadata", "identity", "task-source", "integrity", "import", "reconciliation"]
+    if evidence:
+        ran.append("evidence")
+    if protocol:
+        ran.append("protocol")
+    if summary.signature and summary.signature.status != "unsigned":
+        ran.append("signature")
+    rows = []
+    for rule in ran:
+        fs = [f for f in summary.findings if f.rule == rule or (rule == "import" and f.rule == "import-crash")]
+        status = "error" if any(f.severity == "error" for f in fs) else ("warning" if fs else "passed")
+        rows.append((rule, RULES[rule], status, fs))
+    other = [f for f in summary.findings if f.rule not in ran and f.rule != "import-crash"]
+    if other:
+        status = "error" if any(f.severity == "error" for f in other) else "warning"
+        rows.append(("other", "Other findings", status, other))
+    return rows
 
 
 def _analyse(project: Project, renderer: Renderer | None, emit, result: BuildResult) -> None:
     plan = PathPlan()
+    project_findings = check_registry(project) + check_identity_lookalikes(project) + check_task_sets(project)
+    result.findings.extend(project_findings)
     for entry in project.runs:
         if entry.run is None:
             continue
-        result.runs.append(_process_run(project, entry, renderer, plan, emit, result))
+        result.runs.append(_process_run(project, entry, renderer, plan, emit, result, project_findings))
 
 
 def check_project(root: Path) -> BuildResult:
     """Validate everything the build would read; nothing is written."""
     t0 = time.perf_counter()
     project = discover(root)
-    result = BuildResult(findings=list(project.findings) + check_registry(project))
+    result = BuildResult(findings=list(project.findings))
     _analyse(project, None, lambda page: None, result)
     result.stages["check"] = time.perf_counter() - t0
     result.findings.sort()
@@ -154,7 +209,7 @@ def build_site(root: Path, out: Path | None = None) -> BuildResult:
     t = time.perf_counter()
     project = discover(root)
     stages["discover"] = time.perf_counter() - t
-    result = BuildResult(findings=list(project.findings) + check_registry(project), stages=stages)
+    result = BuildResult(findings=list(project.findings), stages=stages)
     renderer = Renderer(project.config, project.root)
     writer = SiteWriter(out or project.root / "site")
     try:

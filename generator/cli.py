@@ -174,6 +174,56 @@ def serve(ctx, port, out) -> None:
     run_server(root, out, port, rebuild)
 
 
+def _load_run(root: Path, run_id: str):
+    from generator.discover import load_run
+
+    folder = root / "traces" / run_id
+    if not folder.is_dir() or folder.is_symlink():
+        raise click.ClickException(f"no run folder traces/{run_id}")
+    entry, errs = load_run(folder, root)
+    if entry is None or entry.run is None:
+        _print_findings(errs)
+        sys.exit(1)
+    return entry
+
+
+@main.command()
+@click.argument("run_id")
+@click.pass_context
+def manifest(ctx, run_id) -> None:
+    """Write or refresh RUN's file list in run.yaml with sha256 and sizes."""
+    from generator.ingest import refresh_manifest
+
+    root = _project(ctx)
+    entry = _load_run(root, run_id)
+    try:
+        changes = refresh_manifest(root, entry)
+    except InputError as exc:
+        _print_findings([exc.finding()])
+        sys.exit(1)
+    for line in changes or ["manifest unchanged"]:
+        click.echo(line)
+
+
+@main.command()
+@click.argument("run_id")
+@click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SSH private key (ssh-keygen -Y sign).")
+@click.pass_context
+def sign(ctx, run_id, key) -> None:
+    """Sign RUN's manifest with an SSH key; writes traces/RUN/run.sig."""
+    from generator.signing import SigningError, sign as sign_run
+
+    root = _project(ctx)
+    entry = _load_run(root, run_id)
+    try:
+        path = sign_run(entry.folder, entry.run, key)
+    except (SigningError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"signed {run_id}: {path.relative_to(root)}; add the public key to registry/allowed_signers")
+
+
 @main.command()
 def formats() -> None:
     """List the trace formats that import understands."""

@@ -29,6 +29,9 @@ class Config(Strict):
 
     ``rank_runs_with_errors``: rank runs whose checks found errors (they are
     marked); by default they are listed below the ranking, unranked.
+    ``score_tolerance``: largest difference (on the 0..1 scale) between a
+    declared score and the one recomputed from traces that is not an error.
+    ``require_signatures``: a run without a valid signature is an error.
     ``base_url`` is used only for absolute links in feeds and the sitemap;
     pages link to each other relatively so the site works under any path.
     """
@@ -38,4 +41,6 @@ class Config(Strict):
     base_url: str = ""
     theme: str = "default"
     rank_runs_with_errors: bool = False
+    score_tolerance: float = Field(default=0.005, ge=0)
+    require_signatures: bool = False
     limits: Limits = Field(default_factory=Limits)

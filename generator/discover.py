@@ -15,6 +15,7 @@ later, one at a time. Problems are returned as findings, never raised.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +54,9 @@ class Project:
     findings: list[Finding] = field(default_factory=list)
 
     def rel(self, path: Path) -> str:
+        """``path`` relative to the project root, without following symlinks."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 

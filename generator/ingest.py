@@ -255,3 +255,43 @@ def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, be
         _write_atomic(meta, data)
         report.written.append(rid)
     _register_stubs(root, draft, run, report)
+
+
+def refresh_manifest(root: Path, entry) -> list[str]:
+    """Rewrite the ``files`` list of a run's metadata from the files in its
+    folder (sha256, size, format kept or detected). Returns what changed.
+
+    Refuses symlinks and special files (InputError). The rest of run.yaml is
+    kept; YAML comments in it are not.
+    """
+    from generator.validate import SIGNATURE_NAMES
+
+    run = entry.run
+    old = {f.path: f for f in run.files}
+    files: list[TraceFile] = []
+    for p in sorted(entry.folder.rglob("*")):
+        rel = p.relative_to(entry.folder).as_posix()
+        if p == entry.meta_file or (p.parent == entry.folder and p.name in SIGNATURE_NAMES) or \
+                (p.is_dir() and not p.is_symlink()):
+            continue
+        if p.is_symlink() or not p.is_file():
+            raise InputError(str(p), "", "symlinks and special files are refused in a run folder")
+        fmt = old[rel].format if rel in old else None
+        if fmt is None:
+            imp, _ = importers.detect(p)
+            fmt = imp.name if imp else None
+        files.append(TraceFile(path=rel, sha256=sha256_file(p), format=fmt, bytes=p.stat().st_size))
+    changes = []
+    new = {f.path: f for f in files}
+    for path in sorted(set(old) | set(new)):
+        if path not in new:
+            changes.append(f"removed {path}")
+        elif path not in old:
+            changes.append(f"added {path} {new[path].sha256}")
+        elif old[path].sha256 != new[path].sha256:
+            changes.append(f"changed {path} {new[path].sha256}")
+    if changes:
+        data = load_yaml(entry.meta_file, str(entry.meta_file)) or {}
+        data["files"] = [f.model_dump(mode="json", exclude_none=True) for f in files]
+        _write_atomic(entry.meta_file, _dump_yaml(data))
+    return changes

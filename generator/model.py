@@ -31,6 +31,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+class StepKind(str, Enum):
+    message = "message"
+    model_call = "model_call"
+    tool_call = "tool_call"
+    tool_result = "tool_result"
+    terminal_command = "terminal_command"
+    browser_event = "browser_event"
+    api_call = "api_call"
+    observation = "observation"
+    submission = "submission"
+    score = "score"
+    error = "error"
+
+
 # --------------------------------------------------------------------------
 # Registry: agents and benchmarks
 # --------------------------------------------------------------------------
@@ -79,8 +93,33 @@ class Metric(Strict):
     higher_is_better: bool = True
 
 
+class EvidenceRule(Strict):
+    """What a successful attempt must show, e.g. ``{kind: tool_call, name: submit}``.
+
+    ``kind``: the step kind required; ``name``: the tool function name (tool
+    calls) ; ``host``: a host that must appear in the step (API calls, browser
+    events); ``pattern``: a regular expression the step content must match;
+    ``after_last_edit``: the step must come after the last file edit (for
+    example a test command run after the last change).
+    """
+
+    kind: StepKind
+    name: str | None = None
+    host: str | None = None
+    pattern: str | None = None
+    after_last_edit: bool = False
+    description: str | None = None
+
+
 class Benchmark(Strict):
-    """A benchmark version: its task set, where the tasks come from, and the metric."""
+    """A benchmark version: its task set, where the tasks come from, and the metric.
+
+    ``tasks_sha256``: sha256 of the sorted task ids joined by newlines (with a
+    final newline), so an edited task set is caught. ``protocol``: the settings
+    every run must use (``trials``, ``max_steps``, ``time_limit_s``,
+    ``retries``, ``user_simulator``, ``judge_model``…), compared with each
+    run's ``environment``. ``evidence``: what a successful attempt must show.
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
@@ -89,6 +128,9 @@ class Benchmark(Strict):
     task_source: str | None = None
     tasks: list[str] = Field(default_factory=list)
     metric: Metric = Field(default_factory=Metric)
+    tasks_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    protocol: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[EvidenceRule] = Field(default_factory=list)
     url: str | None = None
     stub: bool = False
 
@@ -130,8 +172,20 @@ class DeclaredScores(Strict):
     source: str | None = None
 
 
+class FailureOverride(Strict):
+    """A person's correction of an automatic failure class, with the reason."""
+
+    cls: Literal["model", "code", "infrastructure"] = Field(alias="class")
+    reason: str
+
+
 class Run(Strict):
-    """One attempt by a registered agent on a benchmark's tasks."""
+    """One attempt by a registered agent on a benchmark's tasks.
+
+    ``deviations`` declares, with a reason, each setting in which the run
+    differs from the benchmark's protocol (an undeclared difference is an
+    error). ``failure_overrides`` maps a trace id to a corrected failure class.
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     agent: str
@@ -145,26 +199,14 @@ class Run(Strict):
     description: str | None = None
     declared: DeclaredScores = Field(default_factory=DeclaredScores)
     files: list[TraceFile] = Field(default_factory=list)
+    deviations: dict[str, str] = Field(default_factory=dict)
+    failure_overrides: dict[str, FailureOverride] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
 # Traces and steps: produced by importers
 # --------------------------------------------------------------------------
-
-
-class StepKind(str, Enum):
-    message = "message"
-    model_call = "model_call"
-    tool_call = "tool_call"
-    tool_result = "tool_result"
-    terminal_command = "terminal_command"
-    browser_event = "browser_event"
-    api_call = "api_call"
-    observation = "observation"
-    submission = "submission"
-    score = "score"
-    error = "error"
 
 
 class Usage(BaseModel):

@@ -61,6 +61,96 @@ score from the traces, checks that the agent and benchmark are registered and
 that every file is unchanged, and classifies every failed task as a model,
 code or infrastructure failure.
 """,
+    "content/contributing.md": """\
+---
+title: Submit a run
+order: 20
+description: How to submit a run to this leaderboard by pull request.
+---
+# Submit a run
+
+Runs are submitted by pull request. Every score must come with the traces
+that earned it.
+
+1. Install tracesite and fork this repository.
+2. Import your traces; the formats are listed by `tracesite formats`:
+
+   ```sh
+   tracesite import path/to/your/logs --run my-agent-2026-01 --agent my-agent --benchmark BENCH
+   ```
+
+   This copies the files into `traces/<run>/`, records each file's sha256 in
+   `traces/<run>/run.yaml`, and registers unknown agents and benchmarks as
+   stubs in `registry/`.
+3. Fill in `registry/agents.yaml` (name, organisation, harness and version,
+   models) and remove `stub: true`. Add to `run.yaml` who submitted the run,
+   its dates, the scores you claim under `declared`, and any deviation from
+   the benchmark's protocol under `deviations`, with a reason.
+4. Run the same checks as the maintainers:
+
+   ```sh
+   tracesite check
+   ```
+
+   Every problem is printed with the file, the place in it and what was
+   expected. Fix every error; the pull request's check runs the same command.
+5. Optionally sign the run: `tracesite sign RUN --key ~/.ssh/id_ed25519`, and
+   ask the maintainers to add your public key to `registry/allowed_signers`.
+
+What the checks verify: the agent and the benchmark are registered; every
+task of the task set has a trace; every file matches its sha256; every
+declared score matches the score recomputed from the traces; successes show
+the evidence the benchmark requires; settings match the protocol.
+""",
+    ".github/workflows/tracesite.yml": """\
+# Checks every pull request with `tracesite check` (annotations on the changed
+# files) and publishes site/ to GitHub Pages from main.
+name: tracesite
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      # Pin the tracesite version your leaderboard is built with.
+      - run: pip install "${TRACESITE_SPEC:-tracesite}"
+      - run: tracesite check --format github
+  deploy:
+    if: github.event_name == 'push' && github.ref == 'refs/heads/main'
+    needs: check
+    runs-on: ubuntu-latest
+    permissions:
+      pages: write
+      id-token: write
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: pip install "${TRACESITE_SPEC:-tracesite}"
+      - run: tracesite build
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: site
+      - id: deployment
+        uses: actions/deploy-pages@v4
+""",
+    "registry/allowed_signers": """\
+# Public keys allowed to sign runs (ssh-keygen ALLOWED SIGNERS format):
+# jane@example.org namespaces="tracesite-run" ssh-ed25519 AAAA...
+""",
+    ".gitignore": "site/\n",
     "traces/.gitkeep": "",
 }
 

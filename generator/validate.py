@@ -9,20 +9,44 @@ contributor sees exactly what the build will see. Rule ids are stable:
   benchmark's task set, or a version differs from the registry;
 - ``integrity``: a declared file is missing, unsafe (symlink, special file,
   path leaving the run folder), undeclared, or its sha256 differs;
-- ``import``: a trace file could not be read by its format's importer.
+- ``import``: a trace file could not be read by its format's importer;
+- ``reconciliation``: a declared score differs from the one recomputed from
+  the traces, or a task is scored without a trace;
+- ``evidence``: a successful attempt lacks the evidence its benchmark requires;
+- ``protocol``: the run's settings differ from the benchmark's protocol;
+- ``signature``: the run's signature does not verify.
+
+The rule list with titles, as shown in each run's provenance panel, is
+:data:`RULES`.
 """
+
 
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
 from generator.discover import Project, RunEntry
 from generator.errors import Finding
-from generator.model import Run, Trace
+from generator.model import Run, StepKind, Trace
+
+RULES: dict[str, str] = {
+    "run-metadata": "Run metadata is valid",
+    "identity": "Agent and model are registered, with no look-alike names",
+    "task-source": "Benchmark, version and task set match the registry; no task missing",
+    "integrity": "Every file matches its declared sha256; nothing missing, undeclared or unsafe",
+    "import": "Every trace file is readable in its format",
+    "reconciliation": "Declared scores match the scores recomputed from the traces",
+    "evidence": "Every success shows the evidence the benchmark requires",
+    "protocol": "Settings match the benchmark's protocol, or deviations are declared",
+    "signature": "The run's signature verifies against the allowed signers",
+    "plan": "Output pages do not collide",
+}
 
 HASH_CHUNK = 1 << 20
+SIGNATURE_NAMES = ("run.sig", "run.sigstore.json")
 
 
 def sha256_file(path: Path) -> str:
@@ -70,10 +94,7 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
     assert run is not None
     label = project.rel(entry.meta_file)
     out: list[Finding] = []
-    agent = project.registry.agents.get(run.agent)
-    if agent is None:
-        out.append(Finding(label, "/agent", "identity",
-                           f"agent {run.agent!r} is not registered; expected an entry in registry/agents.yaml"))
+    out.extend(check_run_identity(project, entry))
     bench = project.registry.benchmarks.get(run.benchmark)
     if bench is None:
         out.append(Finding(label, "/benchmark", "task-source",
@@ -107,7 +128,8 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
                                "the file changed after it was recorded (run `tracesite manifest` only if the change is intended)"))
     for p in sorted(entry.folder.rglob("*")):
         rel = p.relative_to(entry.folder).as_posix()
-        if p == entry.meta_file or (p.is_dir() and not p.is_symlink()):
+        if p == entry.meta_file or (p.is_dir() and not p.is_symlink()) or \
+                (p.parent == entry.folder and p.name in SIGNATURE_NAMES):
             continue
         if p.is_symlink():
             out.append(Finding(project.rel(p), "", "integrity", "symlink inside a run folder; refused"))
@@ -125,3 +147,247 @@ def check_trace(run: Run, trace: Trace, project: Project, label: str) -> list[Fi
         return [Finding(label, trace.source_pointer or "", "task-source",
                         f"task {trace.task_id!r} is not in the task set of benchmark {bench.id!r}")]
     return []
+
+
+# ---------------------------------------------------------------- identity
+
+def _lookalike_key(text: str) -> str:
+    """Skeleton of a name: Unicode confusables folded to Latin, case, spacing
+    and punctuation removed (``Claude-Opus`` ~ ``claude opus`` ~ ``Сlaude Opus``)."""
+    from confusables import normalize
+
+    forms = normalize(text, prioritize_alpha=True) or [text.lower()]
+    return "".join(ch for ch in forms[0].casefold() if ch.isalnum())
+
+
+def check_identity_lookalikes(project: Project) -> list[Finding]:
+    """Distinct agents whose ids or names look alike are flagged (an error:
+    they would otherwise silently become two rows for one identity)."""
+    seen: dict[str, tuple[str, str]] = {}
+    out = []
+    pairs: set[tuple[str, str]] = set()
+    for agent in project.registry.agents.values():
+        for value in dict.fromkeys((agent.id, agent.name)):
+            key = _lookalike_key(value)
+            if not key:
+                continue
+            prev = seen.get(key)
+            if prev and prev[0] != agent.id and (prev[0], agent.id) not in pairs:
+                pairs.add((prev[0], agent.id))
+                # Reported at both entries: each one's runs are affected.
+                for here, there in (((agent.id, value), prev), (prev, (agent.id, value))):
+                    out.append(Finding("registry/agents.yaml", f"/{here[0]}", "identity",
+                                       f"agent {here[0]!r} ({here[1]!r}) looks like agent {there[0]!r} ({there[1]!r}) "
+                                       "but is a different entry (Unicode look-alikes, case or spacing); "
+                                       "merge them or rename one"))
+            else:
+                seen.setdefault(key, (agent.id, value))
+    return out
+
+
+def check_run_identity(project: Project, entry: RunEntry) -> list[Finding]:
+    run = entry.run
+    label = project.rel(entry.meta_file)
+    agent = project.registry.agents.get(run.agent)
+    if agent is None:
+        similar = [a.id for a in project.registry.agents.values()
+                   if _lookalike_key(a.id) == _lookalike_key(run.agent) or _lookalike_key(a.name) == _lookalike_key(run.agent)]
+        hint = f"; it looks like registered agent {similar[0]!r}" if similar else ""
+        return [Finding(label, "/agent", "identity",
+                        f"agent {run.agent!r} is not registered{hint}; expected an entry in registry/agents.yaml")]
+    if run.model and agent.models and run.model not in agent.models:
+        similar = [m for m in agent.models if _lookalike_key(m) == _lookalike_key(run.model)]
+        if similar:
+            msg = (f"model {run.model!r} looks like {similar[0]!r} registered for agent {agent.id!r} but differs "
+                   "(Unicode look-alikes, case or spacing); use the registered spelling")
+        else:
+            msg = (f"model {run.model!r} is not one of the models registered for agent {agent.id!r} "
+                   f"({', '.join(agent.models)}); register it or use another agent id, so that runs with "
+                   "different models are not ranked as one agent")
+        return [Finding(label, "/model", "identity", msg)]
+    return []
+
+
+# ---------------------------------------------------------------- task source
+
+def task_set_sha256(tasks: list[str]) -> str:
+    """sha256 of the sorted task ids, one per line, with a final newline."""
+    return hashlib.sha256("".join(t + "\n" for t in sorted(tasks)).encode("utf-8")).hexdigest()
+
+
+def check_task_sets(project: Project) -> list[Finding]:
+    out = []
+    for bench in project.registry.benchmarks.values():
+        if bench.tasks_sha256 and bench.tasks_sha256 != (actual := task_set_sha256(bench.tasks)):
+            out.append(Finding("registry/benchmarks.yaml", f"/{bench.id}/tasks_sha256", "task-source",
+                               f"the task set of {bench.id!r} hashes to {actual}, expected {bench.tasks_sha256}; "
+                               "the task list was changed"))
+        if len(set(bench.tasks)) != len(bench.tasks):
+            out.append(Finding("registry/benchmarks.yaml", f"/{bench.id}/tasks", "task-source",
+                               f"the task set of {bench.id!r} lists a task twice"))
+    return out
+
+
+def check_task_coverage(project: Project, entry: RunEntry, seen: set[str]) -> list[Finding]:
+    """Every task of the benchmark's task set must have a trace (when the run has traces)."""
+    run = entry.run
+    bench = project.registry.benchmarks.get(run.benchmark)
+    if bench is None or not bench.tasks or not seen:
+        return []
+    missing = [t for t in bench.tasks if t not in seen]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+    return [Finding(project.rel(entry.meta_file), "/files", "task-source",
+                    f"the run has traces for {len(bench.tasks) - len(missing)} of the {len(bench.tasks)} tasks of "
+                    f"{bench.id!r}; missing: {shown}. A run that skips tasks is not comparable")]
+
+
+# ---------------------------------------------------------------- reconciliation
+
+def check_reconciliation(project: Project, entry: RunEntry, summary) -> list[Finding]:
+    """Declared scores against the scores recomputed from the traces."""
+    run = entry.run
+    label = project.rel(entry.meta_file)
+    tol = project.config.score_tolerance
+    out: list[Finding] = []
+    traced = {t.task_id for t in summary.traces}
+    for task, claimed in run.declared.tasks.items():
+        if task not in traced:
+            out.append(Finding(label, f"/declared/tasks/{task}", "reconciliation",
+                               f"task {task!r} is scored ({claimed}) but the run has no trace of it; "
+                               "a score needs its trace"))
+            continue
+        scores = [t.score for t in summary.traces if t.task_id == task and t.score is not None]
+        if scores and abs(sum(scores) / len(scores) - claimed) > tol:
+            out.append(Finding(label, f"/declared/tasks/{task}", "reconciliation",
+                               f"task {task!r} is declared {claimed:g} but its traces give {sum(scores) / len(scores):g}"))
+    if run.declared.overall is not None:
+        if summary.recomputed is not None:
+            if abs(summary.recomputed - run.declared.overall) > tol:
+                out.append(Finding(label, "/declared/overall", "reconciliation",
+                                   f"declared score {run.declared.overall:.4g} differs from {summary.recomputed:.4g} "
+                                   f"recomputed from the traces (tolerance {tol:g}); the page shows both"))
+        elif not summary.traces:
+            out.append(Finding(label, "/declared/overall", "reconciliation",
+                               "the declared score comes without traces, so it cannot be recomputed; "
+                               "it is shown as claimed", "warning"))
+    for k, claimed in sorted(run.declared.pass_hat.items()):
+        if not summary.traces:
+            continue
+        actual = summary.pass_hat.get(k)
+        if actual is None:
+            out.append(Finding(label, f"/declared/pass_hat/{k}", "reconciliation",
+                               f"pass^{k} is declared but the traces hold at most {summary.trials} trial(s) per task"))
+        elif abs(actual - claimed) > tol:
+            out.append(Finding(label, f"/declared/pass_hat/{k}", "reconciliation",
+                               f"pass^{k} is declared {claimed:.4g} but the traces give {actual:.4g}"))
+    return out
+
+
+# ---------------------------------------------------------------- protocol
+
+def _effective_settings(run: Run, summary) -> dict:
+    settings = dict(run.environment)
+    if summary.traces:
+        settings.setdefault("trials", summary.trials)
+        settings.setdefault("num_trials", summary.trials)
+    return settings
+
+
+def check_protocol(project: Project, entry: RunEntry, summary) -> tuple[list[Finding], dict[str, str]]:
+    """Compare the run's effective settings with the benchmark's protocol.
+
+    Returns findings and the deviations to show on the row (key -> text).
+    A declared deviation (``deviations`` in run.yaml) is a warning; an
+    undeclared one is an error.
+    """
+    run = entry.run
+    bench = project.registry.benchmarks.get(run.benchmark)
+    if bench is None or not bench.protocol:
+        return [], {}
+    label = project.rel(entry.meta_file)
+    settings = _effective_settings(run, summary)
+    out, shown = [], {}
+    for key, expected in sorted(bench.protocol.items()):
+        if key not in settings:
+            if key not in run.deviations:
+                out.append(Finding(label, f"/environment/{key}", "protocol",
+                                   f"the run does not state {key!r}; the protocol of {bench.id!r} requires {expected!r}",
+                                   "warning"))
+            continue
+        actual = settings[key]
+        if actual == expected or str(actual) == str(expected):
+            continue
+        shown[key] = f"{key}: {actual!r} (protocol {expected!r})"
+        if key in run.deviations:
+            out.append(Finding(label, f"/environment/{key}", "protocol",
+                               f"declared deviation: {key} is {actual!r}, the protocol says {expected!r} "
+                               f"({run.deviations[key]})", "warning"))
+        else:
+            out.append(Finding(label, f"/environment/{key}", "protocol",
+                               f"{key} is {actual!r} but the protocol of {bench.id!r} says {expected!r}; declare the "
+                               f"deviation with a reason under 'deviations' in run.yaml or rerun with the protocol"))
+    return out, shown
+
+
+# ---------------------------------------------------------------- evidence
+
+EDIT_PATTERN = re.compile(
+    r"str_replace_editor|str_replace_based_edit_tool|apply_patch|write_file|edit_file|\bedit\b|sed -i|"
+    r"create_file|insert_text|\bpatch\b|cat\s*>", re.IGNORECASE)
+
+
+def _step_text(step) -> str:
+    parts = [step.title or "", step.content or ""]
+    if step.tool_call is not None:
+        parts.append(step.tool_call.function)
+        parts.append(str(step.tool_call.arguments))
+    return "\n".join(parts)
+
+
+def _matches(step, rule) -> bool:
+    if step.kind != rule.kind:
+        return False
+    if rule.name and (step.tool_call is None or step.tool_call.function != rule.name) and step.title != rule.name:
+        return False
+    text = _step_text(step)
+    if rule.host and rule.host.lower() not in text.lower():
+        return False
+    if rule.pattern and not re.search(rule.pattern, text):
+        return False
+    return True
+
+
+def check_evidence(trace: Trace, bench, threshold: float, label: str) -> list[Finding]:
+    """A successful attempt must show each evidence rule of its benchmark."""
+    if bench is None or not bench.evidence or trace.score is None or trace.score < threshold:
+        return []
+    out = []
+    for i, rule in enumerate(bench.evidence):
+        candidates = trace.steps
+        if rule.after_last_edit:
+            edits = [s.index for s in trace.steps if s.kind in (StepKind.tool_call, StepKind.terminal_command)
+                     and EDIT_PATTERN.search(_step_text(s))]
+            if edits:
+                candidates = [s for s in trace.steps if s.index > edits[-1]]
+        if not any(_matches(s, rule) for s in candidates):
+            what = rule.description or _describe(rule)
+            where = f"step-{trace.deciding_step}" if trace.deciding_step else "the end of the trace"
+            out.append(Finding(label, trace.source_pointer or "", "evidence",
+                               f"task {trace.task_id!r} (trial {trace.trial}) succeeded without the required evidence "
+                               f"#{i + 1}: {what}; expected it before {where}"))
+    return out
+
+
+def _describe(rule) -> str:
+    bits = [rule.kind.value.replace("_", " ")]
+    if rule.name:
+        bits.append(f"named {rule.name!r}")
+    if rule.host:
+        bits.append(f"to host {rule.host!r}")
+    if rule.pattern:
+        bits.append(f"matching /{rule.pattern}/")
+    if rule.after_last_edit:
+        bits.append("after the last edit")
+    return " ".join(bits)
