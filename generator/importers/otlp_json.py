@@ -350,10 +350,11 @@ def _part_text(part: Any) -> tuple[str, list[tuple[str | None, str, Any]], str |
         text = part.get("content") or part.get("thinking") or part.get("text") or ""
         return "[reasoning] " + (text if isinstance(text, str) else json_text(text)), [], None
     if kind in ("tool_call", "tool_use", "function_call"):
-        name = part.get("name") or (part.get("function") or {}).get("name") if isinstance(part.get("function"), dict) else part.get("name")
+        fn = part.get("function") if isinstance(part.get("function"), dict) else {}
+        name = part.get("name") or fn.get("name")
         args = part.get("arguments", part.get("input"))
-        if args is None and isinstance(part.get("function"), dict):
-            args = part["function"].get("arguments")
+        if args is None:
+            args = fn.get("arguments")
         cid = part.get("id") or part.get("call_id")
         return "", [(str(cid) if cid is not None else None, str(name or "tool"), _args(args))], None
     if kind in ("tool_call_response", "tool_result", "function_call_output"):
@@ -1268,19 +1269,19 @@ def _prepare(doc: Any, label: str, base: str) -> _Prepared:
     for ri, rs in enumerate(rss):
         rplace = base + pointer(rkey, ri)
         expect(rs, dict, label, rplace, "a ResourceSpans object")
-        if "instrumentationLibrarySpans" in rs or "instrumentation_library_spans" in rs:
-            old = "instrumentationLibrarySpans" if "instrumentationLibrarySpans" in rs else "instrumentation_library_spans"
-            legacy = rs.pop(old)
-            if isinstance(legacy, list):
-                for item in legacy:
-                    if isinstance(item, dict):
-                        for lk in ("instrumentationLibrary", "instrumentation_library"):
-                            if lk in item:
-                                item["scope"] = item.pop(lk)
-                rs.setdefault("scopeSpans", [])
-                if isinstance(rs["scopeSpans"], list):
-                    rs["scopeSpans"].extend(legacy)
-                skey = "scopeSpans"
+        for old in ("instrumentationLibrarySpans", "instrumentation_library_spans"):
+            if old not in rs:
+                continue
+            legacy = rs.pop(old)  # pre-1.0 OTLP: same shape, older names
+            expect(legacy, list, label, rplace + pointer(old), f"{old} as a list")
+            for item in legacy:
+                if isinstance(item, dict):
+                    for lk in ("instrumentationLibrary", "instrumentation_library"):
+                        if lk in item:
+                            item["scope"] = item.pop(lk)
+            current_key, current = _get(rs, "scopeSpans", "scope_spans")
+            if isinstance(current, list):
+                current.extend(legacy)
             else:
                 rs["scopeSpans"] = legacy
         skey, sss = _get(rs, "scopeSpans", "scope_spans")
@@ -1481,9 +1482,9 @@ class OtlpJson(Importer):
         last_line: dict[str, int] = {}
         first_seen: dict[str, int] = {}
         for number, line in self._lines(path, label):
-            prep = _prepare(loads(line, label) if line else None, label, f"line {number}#") if line else None
-            if prep is None:
+            if not line:
                 continue
+            prep = _prepare(self._loads_line(line, label, number), label, f"line {number}#")
             for tid in prep.trace_ids:
                 last_line[tid] = number
                 first_seen.setdefault(tid, len(first_seen))
