@@ -73,6 +73,7 @@ class RunSummary:
     checks: list = field(default_factory=list)
     deviations: dict[str, str] = field(default_factory=dict)
     signature: object = None
+    display_run: Run | None = None  # the run with secrets and personal data redacted, for pages
 
     @property
     def verified(self) -> bool:

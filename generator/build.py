@@ -10,7 +10,7 @@ its problems become findings and the build goes on.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +24,7 @@ from generator.plan import (PathPlan, natural_key, benchmark_path, content_path,
                             trace_page_path)
 from generator.render import Renderer, content_nav, split_front_matter, step_views
 from generator.failures import Classification
+from generator.redact import redact_run, redact_trace
 from generator.signing import verify
 from generator.validate import (RULES, check_evidence, check_identity_lookalikes, check_protocol, check_reconciliation,
                                 check_registry, check_run, check_task_coverage, check_task_sets, check_trace,
@@ -96,8 +97,16 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
         findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
                                 f"run pages would overwrite those of {prev}; expected distinct run ids"))
     seen_tasks: set[str] = set()
+    personal = project.config.redact_personal_data
+    display_run, run_hits = redact_run(run, personal)
+    findings.extend(_secret_findings(project.rel(entry.meta_file), run_hits))
     for trace, label in iter_run_traces(project, entry, findings):
         seen_tasks.add(trace.task_id)
+        hits = redact_trace(trace, personal)
+        findings.extend(_secret_findings(label, hits))
+        pii = Counter(h.kind for _, h in hits if not h.secret)
+        if pii:
+            trace.notes.append("redacted personal data: " + ", ".join(f"{n} {k}" for k, n in sorted(pii.items())))
         findings.extend(check_trace(run, trace, project, label))
         findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
         slug = slugify(trace.id)
@@ -116,7 +125,7 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
                 steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
                 path = trace_page_path(run.id, slug, page_no)
                 emit(renderer.render(
-                    "trace.html", path, run=run, agent=agent, benchmark=bench, trace=trace, summary=ts,
+                    "trace.html", path, run=display_run, agent=agent, benchmark=bench, trace=trace, summary=ts,
                     steps=step_views(steps, project.config.limits), page_no=page_no, pages=pages,
                     page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
@@ -144,7 +153,20 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
     summary.errors = sum(1 for f in summary.findings if f.severity == "error")
     summary.warnings = len(summary.findings) - summary.errors
     summary.checks = _panel(summary, bool(bench and bench.evidence), bool(bench and bench.protocol))
+    summary.display_run = display_run
     return summary
+
+
+def _secret_findings(label: str, hits) -> list[Finding]:
+    """One error per place and kind of secret, so the contributor can rotate each key."""
+    out, seen = [], set()
+    for place, hit in hits:
+        if hit.secret and (place, hit.kind) not in seen:
+            seen.add((place, hit.kind))
+            out.append(Finding(label, place, "secret",
+                               f"a secret ({hit.kind}) was found and redacted from the site; it was published in "
+                               "the submission, so revoke and rotate it, then remove it from the file"))
+    return out
 
 
 def _apply_overrides(summary: RunSummary) -> None:
@@ -158,7 +180,7 @@ def _apply_overrides(summary: RunSummary) -> None:
 
 def _panel(summary: RunSummary, evidence: bool, protocol: bool) -> list[tuple[str, str, str, list[Finding]]]:
     """(rule, title, status, findings) for every check that ran on the run."""
-    ran = ["run-metadata", "identity", "task-source", "integrity", "import", "reconciliation"]
+    ran = ["run-metadata", "identity", "task-source", "integrity", "import", "reconciliation", "secret"]
     if evidence:
         ran.append("evidence")
     if protocol:
@@ -277,7 +299,7 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
     for board in boards:
         writer.write(renderer.render("leaderboard.html", board.url, board=board))
     for rs in result.runs:
-        writer.write(renderer.render("run.html", rs.url, rs=rs, findings=rs.findings,
+        writer.write(renderer.render("run.html", rs.url, rs=rs, run=rs.display_run, findings=rs.findings,
                                      board_url=benchmark_path(rs.run.benchmark) if rs.benchmark else None,
                                      tasks=_task_rows(rs.traces)))
     for page in renderer.assets():

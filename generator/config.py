@@ -32,6 +32,8 @@ class Config(Strict):
     ``score_tolerance``: largest difference (on the 0..1 scale) between a
     declared score and the one recomputed from traces that is not an error.
     ``require_signatures``: a run without a valid signature is an error.
+    ``redact_personal_data``: replace email addresses and cookie headers
+    in published text (secrets are always redacted).
     ``base_url`` is used only for absolute links in feeds and the sitemap;
     pages link to each other relatively so the site works under any path.
     """
@@ -43,4 +45,5 @@ class Config(Strict):
     rank_runs_with_errors: bool = False
     score_tolerance: float = Field(default=0.005, ge=0)
     require_signatures: bool = False
+    redact_personal_data: bool = True
     limits: Limits = Field(default_factory=Limits)

@@ -1,12 +1,20 @@
 """Strict JSON and YAML reading that reports where a file is broken.
 
-JSON is parsed with orjson (RFC 8259: NaN, Infinity and comments are refused).
-Errors become :class:`~generator.errors.InputError` with ``line N, column M``
+JSON is parsed with orjson, which refuses what RFC 8259 does not allow:
+NaN and Infinity, comments, byte-order marks, lone surrogates, numbers that
+overflow a double, nesting deeper than 1024. A second pass with the standard
+library's C scanner refuses what orjson would accept silently: duplicate keys
+in one object (the place is given as a JSON pointer) and integers longer
+than 19 digits (orjson turns them into floats). YAML is read with the safe
+loader and duplicate mapping keys are refused too.
+
+Errors are :class:`~generator.errors.InputError` with ``line N, column M``
 for syntax errors and a JSON pointer for shape errors (see :func:`pointer`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,17 +32,84 @@ def pointer(*parts: object) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+MAX_INT_DIGITS = 19
+_LONG_DIGITS = re.compile(rb"\d{%d}" % (MAX_INT_DIGITS + 1))
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _Pairs(list):
+    """An object's key/value pairs, kept in order to locate a duplicate key."""
+
+
+def _no_duplicates(pairs: list) -> None:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise _Duplicate
+    return None  # the values are not needed: orjson already built them
+
+
+def _checked_int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > MAX_INT_DIGITS:
+        raise _HugeInt(text)
+    return 0
+
+
+class _HugeInt(Exception):
+    pass
+
+
+def _locate_duplicate(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
+    if isinstance(value, _Pairs):
+        seen = set()
+        for k, _ in value:
+            if k in seen:
+                return path, k
+            seen.add(k)
+        for k, v in value:
+            if (hit := _locate_duplicate(v, path + (k,))) is not None:
+                return hit
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if (hit := _locate_duplicate(v, path + (i,))) is not None:
+                return hit
+    return None
+
+
+def check_strict(data: bytes | str, file: str) -> None:
+    """Refuse duplicate keys and over-long integers (see the module docstring)."""
+    # parse_int costs a Python call per integer: only pay it when a long digit run exists.
+    long_digits = _LONG_DIGITS.search(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+    try:
+        json.loads(data, object_pairs_hook=_no_duplicates, parse_int=_checked_int if long_digits else None)
+    except _Duplicate:
+        found = _locate_duplicate(json.loads(data, object_pairs_hook=_Pairs))
+        path, key = found if found else ((), "?")
+        raise InputError(file, pointer(*path) or "/", f"duplicate key {key!r} in one object; expected each key "
+                         "once (readers disagree on which value wins)") from None
+    except _HugeInt as exc:
+        raise InputError(file, "", f"integer {str(exc)[:30]}… has more than {MAX_INT_DIGITS} digits; "
+                         "expected a number that fits 64 bits") from None
+    except (ValueError, RecursionError):
+        pass  # orjson has already accepted the document; the stdlib's own limits are not ours
+
+
 def loads(data: bytes | str, file: str) -> Any:
-    """Parse one JSON document; raises InputError naming the line and column."""
+    """Parse one JSON document strictly; raises InputError naming the place."""
     if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
         raise InputError(file, "line 1", "file starts with a UTF-8 byte-order mark; expected plain UTF-8 JSON")
     try:
-        return orjson.loads(data)
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         m = _POS.search(str(exc))
         place = f"line {m.group(1)}, column {m.group(2)}" if m else ""
         msg = str(exc).split(":")[0]
         raise InputError(file, place, f"invalid JSON ({msg}); expected a JSON document") from None
+    if isinstance(value, (dict, list)):
+        check_strict(data, file)
+    return value
 
 
 def load_json(path: Path, label: str | None = None) -> Any:
@@ -59,9 +134,14 @@ def iter_jsonl(path: Path, label: str | None = None) -> Iterator[tuple[int, Any]
             if not line.strip():
                 continue
             try:
-                yield number, orjson.loads(line)
+                value = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 raise InputError(label, f"line {number}", f"invalid JSON Lines record ({str(exc).split(':')[0]})") from None
+            try:
+                check_strict(line, label)
+            except InputError as exc:
+                raise InputError(label, f"line {number}{', ' + exc.place if exc.place else ''}", exc.message) from None
+            yield number, value
 
 
 def load_yaml(path: Path, label: str | None = None) -> Any:
@@ -72,13 +152,38 @@ def load_yaml(path: Path, label: str | None = None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictYAMLLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InputError(label, place, f"invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(label, "", f"invalid YAML: {exc}") from None
+
+
+class _StrictYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
+    """SafeLoader that refuses duplicate mapping keys (PyYAML keeps the last silently)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    keys = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            dup = key in keys
+        except TypeError:
+            dup = False
+        if dup:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark)
+        try:
+            keys.add(key)
+        except TypeError:
+            pass
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictYAMLLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def expect(value: Any, kind: type | tuple[type, ...], file: str, place: str, what: str) -> Any:

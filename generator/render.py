@@ -11,6 +11,7 @@ into markup only by the escaping filters defined here (``ansi``,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import sys
 from dataclasses import dataclass
@@ -89,13 +90,18 @@ def split_front_matter(text: str, label: str) -> tuple[dict, str]:
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 
 
+@functools.lru_cache(maxsize=32)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except Exception:  # unknown language name: shown as plain escaped text
+        return None
+
+
 def highlight(text: str, language: str) -> Markup:
     """Pygments highlighting; Pygments escapes every token it emits."""
-    if len(text) > 200_000:
-        return escape(text)
-    try:
-        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except Exception:  # unknown language name: show plain escaped text
+    lexer = _lexer(language)
+    if lexer is None or len(text) > 200_000:
         return escape(text)
     return Markup(_pyg_highlight(text, lexer, _FORMATTER))
 

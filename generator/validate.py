@@ -42,6 +42,7 @@ RULES: dict[str, str] = {
     "evidence": "Every success shows the evidence the benchmark requires",
     "protocol": "Settings match the benchmark's protocol, or deviations are declared",
     "signature": "The run's signature verifies against the allowed signers",
+    "secret": "No secret (API key, token, private key) in what is published",
     "plan": "Output pages do not collide",
 }
 
