@@ -21,8 +21,8 @@ from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Metric, Trace
 from generator.plan import (PathPlan, natural_key, benchmark_path, content_path, page_of_step, run_path, slugify,
-                            trace_page_path)
-from generator.render import Renderer, content_nav, split_front_matter, step_views
+                            step_content_path, trace_page_path)
+from generator.render import Page, Renderer, content_nav, split_front_matter, step_views
 from generator.failures import Classification
 from generator.redact import redact_run, redact_trace
 from generator.signing import verify
@@ -124,9 +124,14 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
             for page_no in range(1, pages + 1):
                 steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
                 path = trace_page_path(run.id, slug, page_no)
+                views = step_views(steps, project.config.limits)
+                for v in views:
+                    if v.truncated:  # nothing lost: the whole content is published beside the page
+                        v.full_url = step_content_path(run.id, slug, v.step.index)
+                        emit(Page(v.full_url, v.step.content.encode("utf-8", "surrogatepass")))
                 emit(renderer.render(
                     "trace.html", path, run=display_run, agent=agent, benchmark=bench, trace=trace, summary=ts,
-                    steps=step_views(steps, project.config.limits), page_no=page_no, pages=pages,
+                    steps=views, page_no=page_no, pages=pages,
                     page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
                 ))

@@ -10,6 +10,7 @@ error, never an overwrite. Site layout::
     runs/<run>/index.html                    run page
     runs/<run>/traces/<trace>.html           trace page 1
     runs/<run>/traces/<trace>.p<N>.html      trace page N (long traces)
+    runs/<run>/traces/<trace>.s<I>.txt       full content of step I where the page cuts it
     assets/…                                 theme assets
 """
 
@@ -53,6 +54,11 @@ def run_data_path(run_id: str) -> str:
 def trace_page_path(run_id: str, trace_slug: str, page: int) -> str:
     suffix = "" if page == 1 else f".p{page}"
     return f"runs/{slugify(run_id)}/traces/{trace_slug}{suffix}.html"
+
+
+def step_content_path(run_id: str, trace_slug: str, index: int) -> str:
+    """Plain-text file with the full content of a step cut on its page."""
+    return f"runs/{slugify(run_id)}/traces/{trace_slug}.s{index}.txt"
 
 
 def page_of_step(index: int, per_page: int) -> int:

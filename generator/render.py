@@ -11,7 +11,9 @@ into markup only by the escaping filters defined here (``ansi``,
 from __future__ import annotations
 
 import datetime as dt
+import base64
 import functools
+import re
 import hashlib
 import sys
 from dataclasses import dataclass
@@ -87,6 +89,28 @@ def split_front_matter(text: str, label: str) -> tuple[dict, str]:
 
 # ---------------------------------------------------------------- filters
 
+# Bidirectional overrides/isolates and zero-width characters can make text read differently
+# from what it is (CVE-2021-42574 "Trojan Source"); they are shown as visible markers.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def mark_invisible(html: str) -> str:
+    """Replace invisible characters in already-escaped HTML text by visible markers."""
+    if not _INVISIBLE.search(html):
+        return html
+    return _INVISIBLE.sub(lambda m: f'<span class="u-mark" title="invisible character removed">'
+                                    f'&lt;U+{ord(m.group(0)):04X}&gt;</span>', html)
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` output: escape plain strings here (so invisible characters can be
+    marked after escaping); markup from the escaping filters gets the same marking."""
+    if isinstance(value, Markup):
+        return Markup(mark_invisible(str(value)))
+    if isinstance(value, str):
+        return Markup(mark_invisible(str(escape(value))))
+    return value
+
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 
 
@@ -96,6 +120,10 @@ def _lexer(language: str):
         return get_lexer_by_name(language, stripnl=False, ensurenl=False)
     except Exception:  # unknown language name: shown as plain escaped text
         return None
+
+
+def ansi(text: str) -> Markup:
+    return ansi_to_html(text)
 
 
 def highlight(text: str, language: str) -> Markup:
@@ -188,7 +216,7 @@ class Renderer:
         loaders.append(PrefixLoader({"default": FileSystemLoader(str(default / "templates"))}))
         self.env = Environment(
             loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize,
         )
         self.env.filters.update(
             ansi=ansi_to_html, highlight=highlight, tojson_pretty=to_json, score=fmt_score,
@@ -199,6 +227,8 @@ class Renderer:
         self.markdown = make_markdown()
         self.asset_dirs = [d for d in ([project_root / "themes" / config.theme / "static"] if project_root else [])
                            if d.is_dir()] + [default / "static"]
+        self._assets = self._collect_assets()
+        self.env.globals["sri"] = self.sri
 
     def render(self, template: str, path: str, **context: Any) -> Page:
         root = "../" * path.count("/")
@@ -209,8 +239,7 @@ class Renderer:
         # html=False: raw HTML in the source is shown as text; output is markdown-it's own escaped HTML.
         return Markup(self.markdown.render(text))
 
-    def assets(self) -> list[Page]:
-        """Theme static files (project theme first) plus the Pygments stylesheet."""
+    def _collect_assets(self) -> dict[str, bytes]:
         seen: dict[str, bytes] = {}
         for d in self.asset_dirs:
             for f in sorted(d.rglob("*")):
@@ -218,7 +247,15 @@ class Renderer:
                     rel = "assets/" + f.relative_to(d).as_posix()
                     seen.setdefault(rel, f.read_bytes())
         seen["assets/highlight.css"] = HtmlFormatter(classprefix="hl-").get_style_defs(".hl").encode()
-        return [Page(p, b) for p, b in sorted(seen.items())]
+        return dict(sorted(seen.items()))
+
+    def sri(self, path: str) -> str:
+        """Subresource Integrity value (sha384) of a theme asset; KeyError for an unknown asset."""
+        return "sha384-" + base64.b64encode(hashlib.sha384(self._assets[path]).digest()).decode()
+
+    def assets(self) -> list[Page]:
+        """Theme static files (project theme first) plus the Pygments stylesheet."""
+        return [Page(p, b) for p, b in self._assets.items()]
 
 
 # ---------------------------------------------------------------- view data
@@ -240,6 +277,15 @@ class StepView:
     truncated: bool
     sha256: str | None
     arguments: str | None
+    html: bool = False
+    full_url: str | None = None
+
+
+_HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>])|</(?:html|body)>\s*$", re.IGNORECASE)
+
+
+def _looks_like_html(text: str) -> bool:
+    return bool(_HTML_DOC.search(text[:500]) or _HTML_DOC.search(text[-200:]))
 
 
 def _looks_like_diff(text: str) -> bool:
@@ -277,7 +323,8 @@ def step_views(steps: list, limits) -> list[StepView]:
         if args is not None and text and _same_json(text, s.tool_call.arguments):
             text, chars, lines = "", 0, 0  # the arguments are already shown, highlighted
         collapsed = chars > limits.collapse_chars or lines > limits.collapse_lines
-        out.append(StepView(s, text, mode, chars, lines, collapsed, truncated, digest, args))
+        out.append(StepView(s, text, mode, chars, lines, collapsed, truncated, digest, args,
+                            html=mode == "text" and _looks_like_html(text)))
     return out
 
 

@@ -727,3 +727,35 @@ def test_observation_events(tmp_path: Path, log: dict):
     assert any("brand_new_event" in n for n in t.notes)
     # the score event stays the deciding step even with events after it
     assert t.steps[t.deciding_step - 1].source == "/samples/1/events/5"
+
+
+def test_symlink_member_is_refused(tmp_path: Path, log: dict):
+    import stat as _stat
+    import zipfile as _zf
+
+    path = tmp_path / "link.eval"
+    with _zf.ZipFile(path, "w") as zf:
+        zf.writestr("header.json", json.dumps({k: v for k, v in log.items() if k != "samples"}))
+        info = _zf.ZipInfo("samples/1_epoch_1.json")
+        info.create_system = 3
+        info.external_attr = (_stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    err = refused(path)
+    assert "symlink" in err.message and err.place == "samples/1_epoch_1.json"
+
+
+def test_overlapping_members_are_refused(tmp_path: Path, log: dict):
+    import zipfile as _zf
+
+    path = tmp_path / "overlap.eval"
+    with _zf.ZipFile(path, "w", _zf.ZIP_DEFLATED) as zf:
+        zf.writestr("header.json", json.dumps({k: v for k, v in log.items() if k != "samples"}))
+        zf.writestr("samples/1_epoch_1.json", json.dumps(log["samples"][0]))
+    data = bytearray(path.read_bytes())
+    # Point the second central-directory entry at the first member's local header.
+    cd = data.rfind(b"PK\x01\x02")
+    struct_offset = cd + 42
+    data[struct_offset:struct_offset + 4] = (0).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    err = refused(path)
+    assert "overlaps" in err.message, err.message

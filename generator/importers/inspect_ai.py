@@ -101,6 +101,7 @@ import datetime as dt
 import io
 import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -355,6 +356,10 @@ class _EvalZip:
                 )
             if info.header_offset + 30 + info.compress_size > self.size:
                 raise InputError(label, info.filename, "zip member data runs past the end of the file; the archive is truncated")
+            kind_bits = stat.S_IFMT(info.external_attr >> 16)  # zero when only permissions are recorded
+            if info.create_system == 3 and kind_bits and kind_bits not in (stat.S_IFREG, stat.S_IFDIR):
+                kind = "a symlink" if kind_bits == stat.S_IFLNK else "a special file"
+                raise InputError(label, info.filename, f"zip member is {kind}; refused (expected regular files only)")
             if info.file_size > MAX_MEMBER_BYTES:
                 raise InputError(
                     label, info.filename, f"zip member is {info.file_size} bytes uncompressed; refused (expected at most {MAX_MEMBER_BYTES})"
@@ -362,6 +367,13 @@ class _EvalZip:
             if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 ratio = info.file_size // max(info.compress_size, 1)
                 raise InputError(label, info.filename, f"zip member expands {ratio}x; refused as a possible zip bomb (limit {MAX_RATIO}x)")
+        # Overlapping entries (several members sharing one compressed stream) are the trick of
+        # non-recursive zip bombs: every member's data must start after the previous member's ends.
+        spans = sorted((i.header_offset, i.header_offset + 30 + len(i.orig_filename.encode("utf-8", "surrogateescape"))
+                        + i.compress_size, i.filename) for i in infos)
+        for (_, end, name), (start, _, other) in zip(spans, spans[1:]):
+            if start < end:
+                raise InputError(label, other, f"zip member overlaps the data of {name!r}; refused as a possible zip bomb")
 
     def close(self) -> None:
         self.zf.close()
