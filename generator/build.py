@@ -185,7 +185,7 @@ def _apply_overrides(summary: RunSummary) -> None:
 
 def _panel(summary: RunSummary, evidence: bool, protocol: bool) -> list[tuple[str, str, str, list[Finding]]]:
     """(rule, title, status, findings) for every check that ran on the run."""
-    ran = ["run-metadata", "identity", "task-source", "integrity", "import", "reconciliation", "secret"]
+    ran = ["run-metadata", "identity", "task-source", "integrity", "limits", "import", "reconciliation", "secret"]
     if evidence:
         ran.append("evidence")
     if protocol:
@@ -269,6 +269,10 @@ def _read_content(project: Project, result: BuildResult) -> list[tuple]:
         except (InputError, UnicodeDecodeError, OSError) as exc:
             err = exc if isinstance(exc, InputError) else InputError(label, "", f"cannot read as UTF-8 Markdown ({exc})")
             result.findings.append(err.finding())
+            continue
+        if len(body) > project.config.limits.max_markdown_chars:
+            result.findings.append(Finding(label, "", "limits", f"the page has {len(body)} characters; the limit is "
+                                           f"{project.config.limits.max_markdown_chars} (limits.max_markdown_chars)"))
             continue
         pages.append((cp, meta, body))
     return pages

@@ -16,9 +16,15 @@ class Limits(Strict):
     """Rendering limits. ``steps_per_page``: a trace longer than this is split
     into pages. ``collapse_chars``/``collapse_lines``: longer step content is
     collapsed behind ``<details>`` with its size shown. ``max_step_chars``:
-    content beyond this is cut on the page, with the original size and sha256."""
+    content beyond this is cut on the page, with the original size and sha256,
+    and published whole beside it. ``max_file_bytes``/``max_run_bytes``: a
+    trace file or a run folder larger than this is refused (bytes).
+    ``max_markdown_chars``: a content page longer than this is refused."""
 
     steps_per_page: int = Field(default=500, ge=10)
+    max_file_bytes: int = Field(default=1 << 30, ge=1)
+    max_run_bytes: int = Field(default=4 << 30, ge=1)
+    max_markdown_chars: int = Field(default=1_000_000, ge=1)
     collapse_chars: int = Field(default=2000, ge=100)
     collapse_lines: int = Field(default=25, ge=5)
     max_step_chars: int = Field(default=200_000, ge=1000)

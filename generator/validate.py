@@ -44,6 +44,7 @@ RULES: dict[str, str] = {
     "signature": "The run's signature verifies against the allowed signers",
     "secret": "No secret (API key, token, private key) in what is published",
     "plan": "Output pages do not collide",
+    "limits": "Files and run stay within the project's size limits",
 }
 
 HASH_CHUNK = 1 << 20
@@ -105,6 +106,8 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
                            f"run used {run.benchmark}@{run.benchmark_version} but the registry lists version "
                            f"{bench.version!r}; the scores may not be comparable", "warning"))
     declared = set()
+    limits = project.config.limits
+    total = 0
     for i, tf in enumerate(run.files):
         place = f"/files/{i}/path"
         path, why = safe_member(entry.folder, tf.path)
@@ -120,6 +123,11 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
         if not stat.S_ISREG(st.st_mode):
             out.append(Finding(label, place, "integrity", f"{tf.path!r} is not a regular file; refused"))
             continue
+        total += st.st_size
+        if st.st_size > limits.max_file_bytes:
+            out.append(Finding(label, place, "limits", f"{tf.path!r} is {st.st_size} bytes; the project's limit is "
+                               f"{limits.max_file_bytes} (limits.max_file_bytes)"))
+            continue
         if st.st_nlink > 1:
             out.append(Finding(label, place, "integrity", f"{tf.path!r} is a hard link; refused", "warning"))
         actual = sha256_file(path)
@@ -127,6 +135,9 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
             out.append(Finding(label, f"/files/{i}/sha256", "integrity",
                                f"sha256 of {tf.path!r} is {actual}, expected {tf.sha256} as declared; "
                                "the file changed after it was recorded (run `tracesite manifest` only if the change is intended)"))
+    if total > limits.max_run_bytes:
+        out.append(Finding(label, "/files", "limits", f"the run's files total {total} bytes; the project's limit is "
+                           f"{limits.max_run_bytes} (limits.max_run_bytes)"))
     for p in sorted(entry.folder.rglob("*")):
         rel = p.relative_to(entry.folder).as_posix()
         if p == entry.meta_file or (p.is_dir() and not p.is_symlink()) or \
