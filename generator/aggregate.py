@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from math import comb
 
+from generator import stats
 from generator.errors import Finding
-from generator.failures import Classification, classify, succeeded
+from generator.failures import Classification, classify, signature, succeeded
 from generator.model import Agent, Aggregation, Benchmark, Metric, Run, Trace
 
 
@@ -44,6 +45,7 @@ class TraceSummary:
     failure: Classification | None
     source_file: str | None
     termination_reason: str | None
+    failure_signature: str | None = None
 
 
 @dataclass
@@ -68,6 +70,17 @@ class RunSummary:
     duration_s: float | None = None
     failure_counts: dict[str, int] = field(default_factory=dict)
     pass_hat: dict[int, float] = field(default_factory=dict)
+    pass_at: dict[int, float] = field(default_factory=dict)
+    task_values: dict[str, float] = field(default_factory=dict)
+    binary: bool = False
+    ci95: tuple[float, float] | None = None
+    ci_method: str | None = None
+    rank_group: int | None = None
+    score_excl_infra: float | None = None
+    trial_scores: list[float] = field(default_factory=list)
+    cost_tasks: int = 0
+    token_tasks: int = 0
+    duration_tasks: int = 0
     url: str = ""
     findings: list[Finding] = field(default_factory=list)
     checks: list = field(default_factory=list)
@@ -87,14 +100,16 @@ class RunSummary:
 
 def summarise_trace(trace: Trace, slug: str, url: str, page_count: int, threshold: float) -> TraceSummary:
     passed = None if trace.score is None else succeeded(trace, threshold)
+    failure = classify(trace, threshold)
     return TraceSummary(
         id=trace.id, slug=slug, task_id=trace.task_id, trial=trace.trial, status=trace.status,
         score=trace.score, passed=passed, steps=len(trace.steps), deciding_step=trace.deciding_step,
         url=url, page_count=page_count,
         input_tokens=trace.usage.input_tokens, output_tokens=trace.usage.output_tokens,
         tokens=trace.usage.tokens(), cost_usd=trace.usage.cost_usd, duration_s=trace.duration_s,
-        failure=classify(trace, threshold), source_file=trace.source_file,
+        failure=failure, source_file=trace.source_file,
         termination_reason=trace.termination_reason,
+        failure_signature=signature(trace, failure) if failure else None,
     )
 
 
@@ -160,7 +175,53 @@ def finish_run(summary: RunSummary) -> RunSummary:
             v = pass_hat_k(results, k)
             if v is not None:
                 summary.pass_hat[k] = v
+            v = stats.pass_at_k(results, k)
+            if v is not None:
+                summary.pass_at[k] = v
+    summary.cost_tasks = len({t.task_id for t in ts if t.cost_usd is not None})
+    summary.token_tasks = len({t.task_id for t in ts if t.tokens is not None})
+    summary.duration_tasks = len({t.task_id for t in ts if t.duration_s is not None})
+    _uncertainty(summary, metric)
     return summary
+
+
+def task_values(traces: list[TraceSummary], metric: Metric) -> dict[str, float]:
+    """Per-task value whose mean over tasks is the run's score under ``metric``."""
+    by_task: dict[str, list[TraceSummary]] = defaultdict(list)
+    for t in traces:
+        if t.score is not None or t.status != "completed":
+            by_task[t.task_id].append(t)
+    if metric.aggregation == Aggregation.pass_hat_k:
+        return stats.pass_hat_k_per_task({k: [bool(t.passed) for t in v] for k, v in by_task.items()}, metric.k)
+    return {k: sum((t.score or 0.0) for t in v) / len(v) for k, v in by_task.items()}
+
+
+def _uncertainty(summary: RunSummary, metric: Metric) -> None:
+    """Interval, per-task values, trial spread and the score without infrastructure failures."""
+    ts = summary.traces
+    if ts:
+        summary.task_values = task_values(ts, metric)
+    elif summary.run.declared.tasks:
+        summary.task_values = dict(summary.run.declared.tasks)
+    values = summary.task_values
+    if not values:
+        return
+    summary.binary = stats.is_binary_single_trial(values, summary.trials) and metric.aggregation == Aggregation.mean
+    if summary.binary:
+        summary.ci95 = stats.wilson(int(sum(values.values())), len(values))
+        summary.ci_method = "Wilson score interval"
+    else:
+        summary.ci95 = stats.bootstrap_mean_ci([values[k] for k in sorted(values)], stats.seed_for(summary.run.id))
+        summary.ci_method = "bootstrap over tasks" + (" (clustered by task)" if summary.trials > 1 else "")
+    if ts:
+        kept = [t for t in ts if not (t.failure and t.failure.cls == "infrastructure")]
+        summary.score_excl_infra = run_score(kept, metric) if kept else None
+        by_trial: dict[int, list[TraceSummary]] = defaultdict(list)
+        for t in ts:
+            by_trial[t.trial].append(t)
+        if len(by_trial) > 1:
+            summary.trial_scores = [s for _, group in sorted(by_trial.items())
+                                    if (s := run_score(group, metric)) is not None]
 
 
 @dataclass
@@ -172,8 +233,8 @@ class Leaderboard:
 
 
 def leaderboard(benchmark: Benchmark, runs: list[RunSummary], rank_with_errors: bool) -> Leaderboard:
-    """Rank runs by score (ties share a rank); runs with errors or no score are
-    listed unranked unless ``rank_with_errors``."""
+    """Rank runs by score (ties share a rank) and assign rank groups; runs with
+    errors or no score are listed unranked unless ``rank_with_errors``."""
     sign = -1 if benchmark.metric.higher_is_better else 1
     rankable = [r for r in runs if r.score is not None and (r.ok or rank_with_errors)]
     rest = [r for r in runs if r not in rankable]
@@ -182,5 +243,8 @@ def leaderboard(benchmark: Benchmark, runs: list[RunSummary], rank_with_errors: 
     for i, r in enumerate(rankable):
         rank = ranked[-1][0] if ranked and ranked[-1][1].score == r.score else i + 1
         ranked.append((rank, r))
+    groups = stats.rank_groups([(r.run.id, r.task_values, r.binary) for r in rankable])
+    for r in rankable:
+        r.rank_group = groups.get(r.run.id)
     rest.sort(key=lambda r: r.run.id)
     return Leaderboard(benchmark, ranked, rest)

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from generator import importers
+from generator import compare, importers, opendata
 from generator.aggregate import RunSummary, TraceSummary, finish_run, leaderboard, summarise_trace
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Metric, Trace
-from generator.plan import (PathPlan, natural_key, benchmark_path, content_path, page_of_step, run_path, slugify,
+from generator.plan import (PathPlan, natural_key, benchmark_file, benchmark_path, compare_path, run_data_path,
+                            side_by_side_path, content_path, page_of_step, run_path, slugify,
                             step_content_path, trace_page_path)
-from generator.render import Page, Renderer, content_nav, split_front_matter, step_views
+from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter, step_views
 from generator.failures import Classification
 from generator.redact import redact_run, redact_trace
 from generator.signing import verify
@@ -305,14 +306,80 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
     if not any(content_path(cp.rel) == "index.html" for cp, _, _ in pages):
         writer.write(renderer.render("content.html", "index.html", meta={"title": project.config.title},
                                      body="", is_home=True, leaderboards=boards))
+    board_rows: dict[str, dict] = {}
     for board in boards:
-        writer.write(renderer.render("leaderboard.html", board.url, board=board))
+        rows = opendata.leaderboard_rows(board)
+        board_rows.update({r["run_id"]: r for r in rows})
+        _render_board(project, renderer, writer, board, rows)
     for rs in result.runs:
         writer.write(renderer.render("run.html", rs.url, rs=rs, run=rs.display_run, findings=rs.findings,
                                      board_url=benchmark_path(rs.run.benchmark) if rs.benchmark else None,
-                                     tasks=_task_rows(rs.traces)))
+                                     tasks=_task_rows(rs.traces), json_url=run_data_path(rs.run.id),
+                                     csv_url=run_data_path(rs.run.id, "csv")))
+        writer.write(Page(run_data_path(rs.run.id), opendata.run_json(rs, board_rows.get(rs.run.id))))
+        writer.write(Page(run_data_path(rs.run.id, "csv"),
+                          opendata.to_csv(opendata.TRACE_CSV_COLUMNS, opendata.run_rows(rs))))
+    for name, data in opendata.schemas().items():
+        writer.write(Page(f"data/schema/{name}", data))
     for page in renderer.assets():
         writer.write(page)
+
+
+def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, board, rows: list[dict]) -> None:
+    """The leaderboard page and everything hanging off it: data files, failure
+    patterns, task matrix, comparisons and side-by-side views."""
+    bench = board.benchmark
+    cfg = project.config
+    runs = [rs for _, rs in board.ranked] + board.unranked
+    links = {name: benchmark_file(bench.id, name) for name in
+             ("leaderboard.json", "leaderboard.csv", "failures.html", "matrix.html")}
+    pairs = compare.comparison_pairs(board, cfg.compare_top)
+    pair_urls = [(a, b, compare_path(bench.id, a.run.id, b.run.id)) for a, b in pairs]
+    charts_data = board_charts(board)
+    writer.write(renderer.render("leaderboard.html", board.url, board=board, links=links, pairs=pair_urls,
+                                 charts=charts_data))
+    writer.write(Page(links["leaderboard.json"], opendata.leaderboard_json(board, rows)))
+    writer.write(Page(links["leaderboard.csv"], opendata.leaderboard_csv(rows)))
+    patterns = compare.failure_patterns(runs)
+    writer.write(renderer.render("failures.html", links["failures.html"], board=board, patterns=patterns,
+                                 runs=runs))
+    shown = runs[: cfg.matrix_runs]
+    tasks = compare.matrix_tasks(board, shown)
+    writer.write(renderer.render("matrix.html", links["matrix.html"], board=board, tasks=tasks,
+                                 rows=[(rs, compare.cells_by_task(rs)) for rs in shown], hidden=len(runs) - len(shown)))
+    entries = {e.run.id: e for e in project.runs if e.run is not None}
+    for a, b, url in pair_urls:
+        diffs = compare.disagreements(a, b)
+        views = []
+        for d in diffs[: cfg.compare_tasks]:
+            path = side_by_side_path(bench.id, a.run.id, b.run.id, d.task_id)
+            ta = _first_trace(project, entries.get(a.run.id), d.task_id)
+            tb = _first_trace(project, entries.get(b.run.id), d.task_id)
+            if ta is None or tb is None:
+                continue
+            rows_aligned, first = compare.align_steps(ta.steps, tb.steps)
+            writer.write(renderer.render("side_by_side.html", path, board=board, a=a, b=b, task=d.task_id,
+                                         ta=ta, tb=tb, rows=rows_aligned, first=first, compare_url=url))
+            views.append((d.task_id, path))
+        view_map = dict(views)
+        writer.write(renderer.render("compare.html", url, board=board, a=a, b=b, diffs=diffs, views=view_map,
+                                     json_url=compare_path(bench.id, a.run.id, b.run.id, "json"),
+                                     csv_url=compare_path(bench.id, a.run.id, b.run.id, "csv")))
+        data_rows = opendata.compare_rows(a, b, diffs)
+        writer.write(Page(compare_path(bench.id, a.run.id, b.run.id, "json"), opendata.compare_json(a, b, data_rows)))
+        writer.write(Page(compare_path(bench.id, a.run.id, b.run.id, "csv"),
+                          opendata.to_csv(opendata.COMPARE_CSV_COLUMNS, data_rows)))
+
+
+def _first_trace(project: Project, entry: RunEntry | None, task_id: str) -> Trace | None:
+    """Read a run's first attempt at ``task_id`` again (for a side-by-side view), redacted."""
+    if entry is None or entry.run is None:
+        return None
+    for trace, _ in iter_run_traces(project, entry, []):
+        if trace.task_id == task_id:
+            redact_trace(trace, project.config.redact_personal_data)
+            return trace
+    return None
 
 
 def _task_rows(traces: list[TraceSummary]) -> list[tuple[str, list[TraceSummary]]]:

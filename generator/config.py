@@ -40,6 +40,10 @@ class Config(Strict):
     ``require_signatures``: a run without a valid signature is an error.
     ``redact_personal_data``: replace email addresses and cookie headers
     in published text (secrets are always redacted).
+    ``compare_top``: comparison pages are written for every pair among the
+    top N runs of a board (and for neighbours in the ranking);
+    ``compare_tasks``: side-by-side trace views per comparison;
+    ``matrix_runs``: rows of the task matrix.
     ``base_url`` is used only for absolute links in feeds and the sitemap;
     pages link to each other relatively so the site works under any path.
     """
@@ -52,4 +56,7 @@ class Config(Strict):
     score_tolerance: float = Field(default=0.005, ge=0)
     require_signatures: bool = False
     redact_personal_data: bool = True
+    compare_top: int = Field(default=5, ge=0)
+    compare_tasks: int = Field(default=10, ge=0)
+    matrix_runs: int = Field(default=100, ge=1)
     limits: Limits = Field(default_factory=Limits)

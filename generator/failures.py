@@ -83,3 +83,37 @@ def classify(trace: Trace, threshold: float = 1.0) -> Classification | None:
     if trace.status == "limit":
         return Classification("model", f"model: stopped by a limit ({trace.termination_reason or 'limit'})", shown)
     return Classification("model", "model: completed but the scorer did not accept the result", shown)
+
+
+_VOLATILE = [
+    (re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{8,}\b"), "#"),          # addresses, hashes, ids
+    (re.compile(r"(?:/[\w.-]+)+"), "/…"),                              # paths
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),                      # quoted values
+    (re.compile(r"\d+(?:\.\d+)?"), "N"),                                  # numbers
+    (re.compile(r"\s+"), " "),
+]
+
+
+def signature(trace: Trace, cls: Classification) -> str:
+    """The shape of a failure, for grouping recurring patterns across runs:
+    the first line of the error (or of the last error step, or the
+    termination reason) with numbers, ids, paths and quoted values replaced,
+    prefixed by the failing tool's name where a tool result failed."""
+    text = trace.error or ""
+    errors = [s for s in trace.steps if s.kind == StepKind.error or s.is_error]
+    if not text and errors:
+        text = errors[-1].content or errors[-1].title or ""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    # For a Python traceback the last line names the exception; otherwise the first line says most.
+    line = lines[-1] if lines and lines[0].startswith("Traceback") else (lines[0] if lines else "")
+    if not line:
+        if cls.cls == "model" and trace.status == "completed":
+            line = "the scorer rejected the result"
+        else:
+            line = trace.termination_reason or cls.cls
+    for pattern, repl in _VOLATILE:
+        line = pattern.sub(repl, line)
+    tool = next((s.title or (s.tool_call.function if s.tool_call else None) for s in reversed(errors)
+                 if s.kind == StepKind.tool_result), None)
+    shape = line.strip()[:160]
+    return f"{tool}: {shape}" if tool else shape

@@ -6,8 +6,11 @@ error, never an overwrite. Site layout::
 
     index.html                               home (content/index.md + boards)
     <page>/index.html                        content/<page>.md
-    benchmarks/<bench>/index.html            leaderboard
-    runs/<run>/index.html                    run page
+    benchmarks/<bench>/index.html            leaderboard (+ leaderboard.json, leaderboard.csv)
+    benchmarks/<bench>/failures.html         recurring failure patterns
+    benchmarks/<bench>/matrix.html           runs x tasks
+    benchmarks/<bench>/compare/<a>--<b>.html two runs (+ .json, .csv; side-by-side views in <a>--<b>/)
+    runs/<run>/index.html                    run page (+ run.json, run.csv)
     runs/<run>/traces/<trace>.html           trace page 1
     runs/<run>/traces/<trace>.p<N>.html      trace page N (long traces)
     runs/<run>/traces/<trace>.s<I>.txt       full content of step I where the page cuts it
@@ -43,12 +46,25 @@ def benchmark_path(bench_id: str) -> str:
     return f"benchmarks/{slugify(bench_id)}/index.html"
 
 
+def benchmark_file(bench_id: str, name: str) -> str:
+    """``failures.html``, ``matrix.html``, ``leaderboard.json`` … of a benchmark."""
+    return f"benchmarks/{slugify(bench_id)}/{name}"
+
+
+def compare_path(bench_id: str, a: str, b: str, ext: str = "html") -> str:
+    return f"benchmarks/{slugify(bench_id)}/compare/{slugify(a)}--{slugify(b)}.{ext}"
+
+
+def side_by_side_path(bench_id: str, a: str, b: str, task: str) -> str:
+    return f"benchmarks/{slugify(bench_id)}/compare/{slugify(a)}--{slugify(b)}/{slugify(task)}.html"
+
+
 def run_path(run_id: str) -> str:
     return f"runs/{slugify(run_id)}/index.html"
 
 
-def run_data_path(run_id: str) -> str:
-    return f"runs/{slugify(run_id)}/run.json"
+def run_data_path(run_id: str, ext: str = "json") -> str:
+    return f"runs/{slugify(run_id)}/run.{ext}"
 
 
 def trace_page_path(run_id: str, trace_slug: str, page: int) -> str:

@@ -340,3 +340,45 @@ def content_nav(pages: list) -> list[tuple[str, str]]:
         items.append((order, title, content_path(cp.rel)))
     items.sort(key=lambda x: (x[0], x[1], x[2]))
     return [(t, p) for _, t, p in items]
+
+
+def board_charts(board) -> dict[str, Markup]:
+    """Build-time SVG charts of a leaderboard: score against cost and tokens
+    (Pareto frontier marked) and score over submission date."""
+    try:
+        from generator import charts
+    except ImportError:  # pragma: no cover - charts.py ships with tracesite
+        return {}
+
+    ranked = [rs for _, rs in board.ranked]
+
+    def label(rs) -> str:
+        name = rs.agent.name if rs.agent else rs.run.agent
+        return f"{name} ({rs.run.model})" if rs.run.model else name
+
+    out: dict[str, Markup] = {}
+    cost = [charts.ChartPoint(label(rs), rs.cost_usd, rs.score, rs.url, None) for rs in ranked
+            if rs.cost_usd is not None and rs.cost_usd > 0]
+    tokens = [charts.ChartPoint(label(rs), float(rs.tokens), rs.score, rs.url, None) for rs in ranked
+              if rs.tokens is not None and rs.tokens > 0]
+    higher = board.benchmark.metric.higher_is_better
+    if len(cost) >= 2:
+        out["cost"] = charts.pareto_svg(cost, "cost per run (USD)", board.benchmark.metric.name,
+                                        f"{board.benchmark.name}: score against cost",
+                                        log_x=max(p.x for p in cost) / min(p.x for p in cost) > 100,
+                                        higher_y_better=higher)
+    if len(tokens) >= 2:
+        out["tokens"] = charts.pareto_svg(tokens, "tokens per run", board.benchmark.metric.name,
+                                          f"{board.benchmark.name}: score against tokens",
+                                          log_x=max(p.x for p in tokens) / min(p.x for p in tokens) > 100,
+                                          higher_y_better=higher)
+    dated = []
+    for rs in ranked:
+        when = rs.run.submitted
+        if when is not None:
+            day = when.date() if isinstance(when, dt.datetime) else when
+            dated.append(charts.ChartPoint(label(rs), day, rs.score, rs.url, None))
+    if len(dated) >= 2:
+        out["timeline"] = charts.timeline_svg(dated, f"{board.benchmark.name}: score by submission date",
+                                              board.benchmark.metric.name)
+    return out
