@@ -351,15 +351,16 @@ def board_charts(board) -> dict[str, Markup]:
         return {}
 
     ranked = [rs for _, rs in board.ranked]
+    up = "../" * board.url.count("/")  # chart links are relative to the leaderboard page
 
     def label(rs) -> str:
         name = rs.agent.name if rs.agent else rs.run.agent
         return f"{name} ({rs.run.model})" if rs.run.model else name
 
     out: dict[str, Markup] = {}
-    cost = [charts.ChartPoint(label(rs), rs.cost_usd, rs.score, rs.url, None) for rs in ranked
+    cost = [charts.ChartPoint(label(rs), rs.cost_usd, rs.score, up + rs.url, None) for rs in ranked
             if rs.cost_usd is not None and rs.cost_usd > 0]
-    tokens = [charts.ChartPoint(label(rs), float(rs.tokens), rs.score, rs.url, None) for rs in ranked
+    tokens = [charts.ChartPoint(label(rs), float(rs.tokens), rs.score, up + rs.url, None) for rs in ranked
               if rs.tokens is not None and rs.tokens > 0]
     higher = board.benchmark.metric.higher_is_better
     if len(cost) >= 2:
@@ -377,7 +378,7 @@ def board_charts(board) -> dict[str, Markup]:
         when = rs.run.submitted
         if when is not None:
             day = when.date() if isinstance(when, dt.datetime) else when
-            dated.append(charts.ChartPoint(label(rs), day, rs.score, rs.url, None))
+            dated.append(charts.ChartPoint(label(rs), day, rs.score, up + rs.url, None))
     if len(dated) >= 2:
         out["timeline"] = charts.timeline_svg(dated, f"{board.benchmark.name}: score by submission date",
                                               board.benchmark.metric.name)
