@@ -95,11 +95,11 @@ _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 
 
 def mark_invisible(html: str) -> str:
-    """Replace invisible characters in already-escaped HTML text by visible markers."""
+    """Replace invisible characters in already-escaped HTML by visible plain-text
+    markers (no markup, so the same marker is safe inside attribute values)."""
     if not _INVISIBLE.search(html):
         return html
-    return _INVISIBLE.sub(lambda m: f'<span class="u-mark" title="invisible character removed">'
-                                    f'&lt;U+{ord(m.group(0)):04X}&gt;</span>', html)
+    return _INVISIBLE.sub(lambda m: f"⟦U+{ord(m.group(0)):04X}⟧", html)
 
 
 def _finalize(value: Any) -> Any:
