@@ -6,7 +6,8 @@ Not an importer (the package loader skips modules whose name starts with
 - **time**: :func:`epoch_to_utc` turns epoch seconds or milliseconds into an
   aware UTC ``datetime``; :func:`parse_time` also takes ISO 8601 strings (a
   zone-less string is taken as UTC and the caller is told so).
-- **secrets**: :func:`redact` replaces the values of keys that look like
+- **secrets**: :func:`redact` replaces (with ``[REDACTED:credential-field]``,
+  the marker of ``generator/redact.py``) the values of keys that look like
   credentials (password, token, secret, api key, session, cookie, auth,
   csrf) in a parsed body or query object; :func:`redact_url` does the same
   for URL query parameters and strips ``user:password@`` from the netloc.
@@ -31,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 
 UTC = dt.timezone.utc
-REDACTED = "[redacted]"
+REDACTED = "[REDACTED:credential-field]"  # the marker the site's own redaction uses
 
 SENSITIVE_HEADERS = frozenset({
     "cookie", "set-cookie", "authorization", "proxy-authorization", "x-api-key", "api-key",

@@ -23,7 +23,10 @@ Inputs
   requests.jsonl, interception.json, judge.json?, agent-stdout.log?,
   agent-stderr.log?, usage.jsonl?, screenshots/, recording.mp4}}``; the files may
   also sit directly in the run folder (no ``data/``). A ``task.json`` copied into
-  the run folder is read for the task id and the expected ``eval_schema``.
+  the run folder is read for the task number, instruction and expected
+  ``eval_schema`` (``metadata``); the task id is ``run-meta.json`` ``test_case``,
+  else the judge file's ``test_case``, else the run folder name without harness
+  prefix and timestamp.
 - **A batch folder** whose sub-folders are all run folders (``test-output/<model>/``):
   one run with one trace per run folder; its ``rescore-summary.json`` (if any)
   gives the declared scores.
@@ -41,6 +44,9 @@ Normalisations
   (or ms numbers); any other number is read as ms when above 1e11, else seconds.
   ``run-meta.json`` ``timestamp`` (``YYYYMMDD-HHMMSS``, written in UTC without a
   zone marker) becomes ``Trace.started_at`` with a note. All become aware UTC.
+- **Trial**: run folders named ``<harness>-<case>-<model>-<YYYYMMDD-HHMMSS>`` that
+  differ only in the timestamp are attempts at the same task: numbered 1, 2, …
+  in time order (1 when the name has no timestamp).
 - **Order**: steps from the transcript, the DOM events and the requests are
   merged by timestamp (stable; an entry without a time keeps its place after
   the previous entry of the same file; a transcript with no times at all is
@@ -60,10 +66,14 @@ Normalisations
   final ``score`` step that is ``Trace.deciding_step``.
 - **Secrets**: request headers are never shown (they carry cookies and
   authorization); credential-like keys in request bodies, query parameters,
-  the intercepted request and URL query strings are replaced by
-  ``[redacted]``; DOM ``input``/``change`` values typed into password-like
+  the intercepted request, tool-call arguments and URL query strings are
+  replaced by ``[REDACTED:credential-field]``, and so are ``password: …`` lines in
+  the transcript (the hermes harness writes the webmail credentials into the
+  prompt); DOM ``input``/``change`` values typed into password-like
   fields are redacted; ``email_used``, ``personal_info`` and API keys in
-  ``run-meta.json`` are never copied. The notes count every redaction.
+  ``run-meta.json`` are never copied. The notes count every redaction. E-mail
+  addresses in requests (the benchmark's disposable accounts) are left to the
+  site's own personal-data redaction (``generator/redact.py``).
 - **Score**: ``final_pass = intercepted AND judge match is True`` (scoring.md):
   1.0 or 0.0. The lenient judge (``judge_llm.json``, the leaderboard default)
   is used when present, else ``judge.json``; a ``match: null`` or judge error
@@ -80,6 +90,16 @@ Normalisations
 - **Recording**: ``recording.mp4`` (and screenshots) are never copied into the
   run: drafts list their name, size and sha256 in ``metadata`` and leave them
   out of ``files``.
+- **Drafts**: ``run_id`` = the run folder's name (one attempt) or the batch
+  folder's (``batch-<ts>-<model>`` when it sits in a ``batch-*`` folder);
+  ``names`` keep the run folder (``<run>/data/actions.jsonl``) so that run
+  folders can be merged into one run with ``--run``; benchmark =
+  ``clawbench-v2`` for ``v2-…`` cases, ``clawbench-v1`` for numbered V1 cases.
+- **Agent id** = ``<harness>-<model>`` (the registry binds an agent id to its
+  models); ``agent_name`` = ``<harness> (<model>)``; ``harness`` = the harness.
+- **V1 eval CSV**: ``declared.overall`` = mean of ``pass``; the per-task
+  pass/fail goes to ``metadata.task_results`` (a declared per-task score needs
+  a trace, and the CSV has none).
 - **results.csv**: ``pass_rate``/``reward_rate`` are percentages (a value ≤ 1
   that equals ``passed/total`` is taken as a fraction); ``declared.overall`` is
   ``reward_rate`` (Stage 2) when filled, else ``pass_rate``, divided by 100.
@@ -103,7 +123,6 @@ from generator.importers._webutil import (
     REDACTED,
     clip,
     dumps,
-    epoch_to_utc,
     is_secret_key,
     is_static_resource,
     parse_time,
@@ -213,11 +232,15 @@ def _child_runs(folder: Path) -> list[Path]:
 
 
 def _is_batch(folder: Path) -> bool:
-    """A folder whose sub-folders are all ClawBench run folders (at least one)."""
+    """A folder whose sub-folders are all ClawBench run folders (at least one) and whose
+    only files are batch summaries."""
     try:
-        children = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError:
         return False
+    children = [p for p in entries if p.is_dir()]
+    if any(p.is_file() and p.name not in BATCH_FILES for p in entries):
+        return False  # other files beside the runs: let the import command walk the folder
     return bool(children) and all(_is_run(c) for c in children)
 
 
@@ -270,6 +293,19 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _agent_id(harness: str | None, model: str | None) -> str | None:
+    """Agent id = harness + model (the registry binds an agent id to its models)."""
+    if not harness:
+        return None
+    return slug(f"{harness}-{model.split('/')[-1]}" if model else harness)
+
+
+def _agent_name(harness: str | None, model: str | None) -> str | None:
+    if not harness:
+        return None
+    return f"{harness} ({model})" if model else harness
+
+
 def _harness_from_name(name: str) -> str | None:
     for h in HARNESSES:
         if name == h or name.startswith(h + "-"):
@@ -295,6 +331,25 @@ def _task_from_folder(name: str) -> str:
     if h:
         base = base[len(h) + 1:]
     return base or name
+
+
+def _trial_of(root: Path) -> int:
+    """1 + the number of sibling run folders of the same harness, task and model that started
+    earlier (names that differ only in the ``-YYYYMMDD-HHMMSS`` suffix); 1 when the name has none."""
+    m = _RUN_TS.search(root.name)
+    if not m:
+        return 1
+    base = root.name[: m.start()]
+    stamps = []
+    try:
+        for p in root.parent.iterdir():
+            other = _RUN_TS.search(p.name)
+            if other and p.name[: other.start()] == base and p.is_dir():
+                stamps.append(other.group(1))
+    except OSError:
+        return 1
+    stamps.sort()
+    return stamps.index(m.group(1)) + 1 if m.group(1) in stamps else 1
 
 
 def _usage_from(obj: Any) -> Usage | None:
@@ -409,6 +464,14 @@ class _Run:
         return ts
 
     def add(self, stream: int, step: Step) -> None:
+        if stream == 0:
+            step.content = _scrub_text(step.content, self)
+            if step.tool_call is not None and isinstance(step.tool_call.arguments, (dict, list)):
+                args, n = redact(step.tool_call.arguments)
+                if n:
+                    self.count("credential-like tool arguments redacted", n)
+                    step.tool_call.arguments = args
+                    step.content = dumps(args, indent=True)
         key = step.timestamp.timestamp() if step.timestamp else None
         self.items.append((key, stream, len(self.items), step))
         if step.usage is not None:
@@ -755,6 +818,19 @@ class _Run:
                               source=self.rel(path)))
 
 
+_CRED_LINE = re.compile(r"(?im)^(\s*[-*]?\s*(?:password|passwd|pwd|passcode)\s*[:=]\s*)(\S.*?)\s*$")
+
+
+def _scrub_text(text: str, run: "_Run") -> str:
+    """Redact ``password: …`` lines (hermes puts the webmail credentials into the prompt)."""
+    if "pass" not in text.lower() and "pwd" not in text.lower():
+        return text
+    new, n = _CRED_LINE.subn(lambda m: m.group(1) + REDACTED, text)
+    if n:
+        run.count("password lines in the transcript redacted", n)
+    return new
+
+
 def _content_text(content: Any) -> str:
     """Text of a message/tool content: a string, a list of blocks, or any JSON value."""
     if content is None:
@@ -997,7 +1073,8 @@ class ClawBench(Importer):
         # order the timeline
         last: dict[int, float] = {}
         keyed = []
-        untimed_messages = all(k is None for k, s, _, _ in run.items if s == 0) and any(s == 0 for _, s, _, _ in run.items)
+        streams = [s for _, s, _, _ in run.items]
+        untimed_messages = 0 in streams and all(k is None for k, s, _, _ in run.items if s == 0)
         for key, stream, order, step in run.items:
             if key is None:
                 key = last.get(stream, -math.inf)
@@ -1030,8 +1107,8 @@ class ClawBench(Importer):
             req = _interception_request(inter, inter_label)
             if intercepted:
                 content = _describe_intercepted(req or {}, run.counts) if req else "(request not recorded)"
-                steps.append(Step(kind=StepKind.submission, actor="agent",
-                                  title=f"intercepted {url_title(str((req or {}).get('method') or '?'), str((req or {}).get('url') or ''))}",
+                method, url = str((req or {}).get("method") or "?"), str((req or {}).get("url") or "")
+                steps.append(Step(kind=StepKind.submission, actor="agent", title=f"intercepted {url_title(method, url)}",
                                   content=content, source=f"{run.rel(inter_path)} /request"))
                 submission = content
                 status = "completed"
@@ -1166,7 +1243,7 @@ class ClawBench(Importer):
             metadata["recording"] = {"name": media[0].name, "bytes": media[0].stat().st_size}
 
         return Trace(
-            id=folder, task_id=str(task_id), trial=1, status=status,
+            id=folder, task_id=str(task_id), trial=_trial_of(root), status=status,
             termination_reason=stop_reason or ("intercepted" if intercepted else None),
             score=score, score_source=score_source, scorer_explanation=explanation, submission=submission,
             error=error, agent=harness, model=run.model, usage=usage, duration_s=duration, started_at=started,
@@ -1269,7 +1346,9 @@ class ClawBench(Importer):
             metadata["hidden_files_not_copied"] = skipped_hidden
         if len(roots) == 1:
             metadata["run_folder"] = roots[0].name
-        test_case = first_meta.get("test_case") if isinstance(first_meta.get("test_case"), str) else tasks[0] if tasks else None
+        test_case = first_meta.get("test_case")
+        if not isinstance(test_case, str):
+            test_case = tasks[0] if tasks else None
         bench, version = _benchmark_of(test_case, roots[0].name if roots else "")
         environment: dict[str, Any] = {}
         for key in ("runtime", "browser_runtime", "model_config", "run_flags", "judge_config", "thinking_level",
@@ -1279,7 +1358,7 @@ class ClawBench(Importer):
         model = models.pop() if len(models) == 1 else None
         harness = harnesses.pop() if len(harnesses) == 1 else None
         return RunDraft(
-            run_id=run_id, agent=slug(harness) if harness else None, agent_name=harness, model=model,
+            run_id=run_id, agent=_agent_id(harness, model), agent_name=_agent_name(harness, model), model=model,
             harness=harness, benchmark=bench,
             benchmark_name={"clawbench-v1": "ClawBench V1", "clawbench-v2": "ClawBench V2"}.get(bench, "ClawBench"),
             benchmark_version=version, tasks=tasks, format=self.name, files=files, names=names,
@@ -1343,7 +1422,8 @@ class ClawBench(Importer):
             bench = f"clawbench-{slug(ds)}" if ds else "clawbench"
             out.append(RunDraft(
                 run_id=slug(f"clawbench-{ds}-{harness}-{model}" if ds else f"clawbench-{harness}-{model}"),
-                agent=slug(harness), agent_name=harness, model=model, harness=harness, benchmark=bench,
+                agent=_agent_id(harness, model), agent_name=_agent_name(harness, model), model=model, harness=harness,
+                benchmark=bench,
                 benchmark_name=f"ClawBench {dataset.upper()}" if dataset else "ClawBench", benchmark_version=ds or None,
                 format=self.name, files=[resolved], names={resolved: path.name}, formats={resolved: self.name},
                 declared=DeclaredScores(overall=overall, source=f"{path.name} {source_col}"), metadata=metadata,
@@ -1378,8 +1458,8 @@ class ClawBench(Importer):
             run_id=slug(f"clawbench-v1-{stem}"), model=model or stem, benchmark="clawbench-v1",
             benchmark_name="ClawBench V1", benchmark_version="v1", tasks=list(tasks), format=self.name,
             files=[resolved], names={resolved: path.name}, formats={resolved: self.name},
-            declared=DeclaredScores(overall=overall, tasks=tasks, source=path.name),
-            metadata={"justifications": justifications},
+            declared=DeclaredScores(overall=overall, source=path.name),
+            metadata={"task_results": tasks, "justifications": justifications},
         )
 
 

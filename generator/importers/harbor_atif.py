@@ -12,7 +12,8 @@ One trial = the main trajectory file plus everything that belongs to it:
 
 - **continuations**: ``continued_trajectory_ref`` names the next segment
   (``trajectory.cont-1.json`` …, Terminus-2 ``linear_history`` mode); the chain
-  is followed in order and each segment's steps come after the previous one's;
+  is followed in order and each segment's steps come after the previous one's,
+  after an ``observation`` step titled ``continuation`` that marks the seam;
 - **subagent trajectories**: ``observation.results[].subagent_trajectory_ref``
   (a list; a single object is accepted too) names files such as
   ``trajectory.summarization-1-summary.json`` (Terminus-2 context
@@ -38,8 +39,10 @@ Detection: ``sniff`` accepts a ``.json`` file whose head has
 main file (``<base>.json`` for ``<base>.cont-N.json`` /
 ``<base>.summarization-N-part.json``) lies beside it, since that file is read
 with its main file (``traces`` yields nothing for it). A part whose main file
-is absent is imported as a trace of its own, with a note. Folders are never
-accepted (the import command walks them).
+is absent is imported as a trace of its own, with a note; the other parts of
+the same absent main are then traces of their own too, so such a trace only
+names them (in a ``continuation``/``subagent`` observation) instead of reading
+them again. Folders are never accepted (the import command walks them).
 
 Harbor trial result
 -------------------
@@ -55,7 +58,11 @@ one; ``score_source`` names it), ``exception_info`` (an ``error`` step and
 no step has metrics). ``config`` is never copied (it may hold environment
 variables and keys). The result file is part of the draft's files; ``traces``
 yields nothing for it. A final ``score`` step (actor ``verifier``) carries the
-rewards and is the ``deciding_step``.
+rewards and is the ``deciding_step``. Harbor's terminal recording
+``agent/recording.cast`` beside ``trajectory.json`` joins the draft's files
+(format ``harbor-atif``: ``traces`` yields nothing for it, so it adds no task)
+and ``Trace.metadata["recording"]`` names it inside the run folder, for a
+player on the trace page.
 
 Without a result file: task id = the main file's stem without a trailing
 ``.trajectory`` (a bare ``trajectory.json`` takes its folder's name, skipping
@@ -95,16 +102,29 @@ Usage: step ``metrics`` → the first step made from the ATIF step
 ``completion_tokens`` → output; ``cost_usd``). Trace usage = the sum over all
 steps of all files of the trial; only when no step has metrics, Harbor's
 ``agent_result`` or the last segment's ``final_metrics``. ``final_metrics``
-of every file are kept in ``Trace.metadata["final_metrics"]``;
-``cached_tokens`` sums go to ``metadata["cached_tokens"]``. Token ids and
-logprobs (RL fields) are not shown; the notes count them.
+of every file are kept in ``Trace.metadata["final_metrics"]`` (the notes say
+when the last segment's declared ``total_prompt_tokens`` differs from the
+steps' sum); ``cached_tokens`` sums go to ``metadata["cached_tokens"]``. Token
+ids and logprobs (RL fields) are not shown; the notes count them, and any
+other field this importer does not show (step ``extra``, ``llm_call_count``,
+``reasoning_effort``, tool-call and result ``extra`` …) is counted in a
+``fields not shown`` note. Root ``extra`` goes to ``metadata["extra"]``
+(secret-looking keys removed).
 
 Timestamps: ISO 8601 strings, converted to UTC; zone-less ones (Harbor writes
 ``datetime.now()``) are taken as UTC and the notes say so. Trial = 1 (ATIF has
 no trial number; Harbor trial names tell attempts apart in the trace id).
 
-Drafts: one run per trial. ``run_id`` = the Harbor trial folder name, else
-the main file's stem; ``harness``/``harness_version`` = ``agent.name`` /
+Drafts: one draft per trial. ``run_id`` = for a trial inside a Harbor job
+folder (one holding ``config.json``/``result.json``/``job.log``/``lock.json``)
+``<job>__<agent>__<model>__<dataset source>``, so that the import command
+merges the trials of one job, agent, model and dataset into one run (like
+Harbor's own ``evals`` keys); else the trial folder name; else the main
+file's stem (a bare ``trajectory.json`` takes its folder's name). The job's
+own files are not read;
+``names`` keep the trial folder (``<trial>/result.json``,
+``<trial>/agent/trajectory.json``) so that trials merged into one run with
+``import --run`` do not collide; ``harness``/``harness_version`` = ``agent.name`` /
 ``agent.version``; ``agent`` = slug of ``<agent.name>-<model_name>``;
 ``model`` = ``agent.model_name`` (else Harbor ``agent_info.model_info.name``);
 ``benchmark`` = Harbor ``source`` (``name@version`` is split) when there is a
@@ -145,6 +165,16 @@ _TERMINAL_TOOLS: dict[str, tuple[str, ...]] = {
     "run_shell_command": ("command",),
 }
 _LIMIT_EXCEPTIONS = {"AgentTimeoutError"}
+_JOB_FILES = ("config.json", "result.json", "job.log", "lock.json")
+# Fields this importer shows (or keeps in metadata); any other field is counted in the notes.
+_SHOWN = {
+    "step": {"step_id", "timestamp", "source", "model_name", "message", "reasoning_content", "tool_calls",
+             "observation", "metrics", "is_copied_context"},
+    "tool call": {"tool_call_id", "function_name", "arguments"},
+    "observation result": {"source_call_id", "content", "subagent_trajectory_ref"},
+    "metrics": {"prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd", "prompt_token_ids",
+                "completion_token_ids", "logprobs"},
+}
 
 
 # --------------------------------------------------------------------------
@@ -241,12 +271,16 @@ class _Trial:
         self.dir = main.parent
         self.root = main.parent.resolve()
         self.base = _base_stem(main)
+        # A part (cont-N / summarization) whose main file is absent: the other parts beside it are
+        # traces of their own too, so they are referenced, not read into this trace.
+        self.orphan = _RELATED.match(main.name) is not None
         self.clock = _Clock()
         self.steps: list[Step] = []
         self.files: list[Path] = []          # every trajectory file read, in order of first use
         self.visited: set[Path] = set()
         self.notes: list[str] = []
         self.counts: dict[str, int] = {}
+        self.hidden: dict[str, int] = {}
         self.final_metrics: dict[str, Any] = {}
         self.cached = 0
         self.have_cached = False
@@ -290,8 +324,19 @@ class _Trial:
                 return c
         return None
 
+    def separate(self, path: Path) -> bool:
+        """True when ``path`` is a sibling part that is imported as a trace of its own."""
+        m = _RELATED.match(path.name)
+        return self.orphan and m is not None and m["base"] == self.base and path.parent == self.dir
+
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+    def unshown(self, what: str, obj: dict[str, Any]) -> None:
+        for key in obj:
+            if key not in _SHOWN[what]:
+                k = f"{what}:{key}"
+                self.hidden[k] = self.hidden.get(k, 0) + 1
 
     # -- reading files ----------------------------------------------------
 
@@ -310,7 +355,7 @@ class _Trial:
         self.segment_chain(self.main, doc, depth=0, actor_suffix="")
         # Parts of the main file that no reference reached.
         stray = []
-        for p in sorted(self.dir.glob(f"{glob_escape(self.base)}.*.json")):
+        for p in [] if self.orphan else sorted(self.dir.glob(f"{_glob_escape(self.base)}.*.json")):
             m = _RELATED.match(p.name)
             if m and m["base"] == self.base and p.resolve() not in self.visited and p.is_file() and not p.is_symlink():
                 stray.append(p)
@@ -358,6 +403,12 @@ class _Trial:
                 self.notes.append(f"continuation {ref!r} (continued_trajectory_ref of {self.rel(current)}) "
                                   "is not beside the file; the trial's later steps are missing")
                 return
+            if self.separate(nxt):
+                self.steps.append(Step(kind=StepKind.observation, actor="harness", title="continuation",
+                                       content=f"The trajectory continues in {self.rel(nxt)}, which is imported as "
+                                               "a trace of its own (the main trajectory is absent).",
+                                       source=self.prefix(current) + "/continued_trajectory_ref"))
+                return
             self.steps.append(Step(kind=StepKind.observation, actor="harness", title="continuation",
                                    content=f"The trajectory continues in {self.rel(nxt)}.",
                                    source=self.prefix(current) + "/continued_trajectory_ref"))
@@ -397,6 +448,7 @@ class _Trial:
     def step(self, st: Any, path: Path, label: str, prefix: str, place: str, default_model: str | None,
              depth: int, actor_suffix: str) -> None:
         expect(st, dict, label, place, "a step object")
+        self.unshown("step", st)
         source = st.get("source")
         if not isinstance(source, str) or not source:
             raise InputError(label, place + "/source", "expected a step source (system, user or agent)")
@@ -455,6 +507,7 @@ class _Trial:
         for k, res in enumerate(results):
             rp = f"{place}/observation/results/{k}"
             expect(res, dict, label, rp, "an observation result object")
+            self.unshown("observation result", res)
             scid = res.get("source_call_id")
             if scid is not None:
                 expect(scid, str, label, rp + "/source_call_id", "a tool call id (string)")
@@ -521,6 +574,7 @@ class _Trial:
         if metrics is None:
             return None
         expect(metrics, dict, label, place, "a metrics object")
+        self.unshown("metrics", metrics)
         vals: dict[str, Any] = {}
         for key in ("prompt_tokens", "completion_tokens", "cached_tokens"):
             v = metrics.get(key)
@@ -544,6 +598,7 @@ class _Trial:
     def tool_call(self, tc: Any, label: str, place: str, prefix: str, actor: str, ts: dt.datetime | None,
                   model: str | None) -> Step:
         expect(tc, dict, label, place, "a tool call object")
+        self.unshown("tool call", tc)
         name = tc.get("function_name")
         if not isinstance(name, str) or not name:
             raise InputError(label, place + "/function_name", "expected a function name (string)")
@@ -601,6 +656,14 @@ class _Trial:
                                        f"Subagent trajectory {tpath} is not beside the file; its steps are missing.",
                                        source=prefix + place))
                 return
+            if self.separate(found):
+                self.steps.append(Step(kind=StepKind.observation, actor="harness", timestamp=ts,
+                                       title=f"subagent {sid or tpath}",
+                                       content=(f"{summary}\n" if summary else "") +
+                                       f"Subagent trajectory {self.rel(found)} is imported as a trace of its own "
+                                       "(the main trajectory is absent).",
+                                       source=prefix + place))
+                return
             if found.resolve() in self.visited:
                 self.steps.append(Step(kind=StepKind.observation, actor="harness", timestamp=ts,
                                        title=f"subagent {sid or tpath}",
@@ -647,7 +710,7 @@ class _Trial:
         self.read_doc(doc, path, prefix, depth, f":{name}", base=base)
 
 
-def glob_escape(text: str) -> str:
+def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
@@ -674,6 +737,32 @@ def _load_result(main: Path, label: str) -> tuple[Path | None, dict[str, Any] | 
     if not _harbor_result(doc):
         return None, None
     return res, doc
+
+
+def _recording(main: Path) -> Path | None:
+    """Harbor's terminal recording beside ``trajectory.json`` (``agent/recording.cast``)."""
+    if main.name != "trajectory.json":
+        return None
+    rec = main.parent / "recording.cast"
+    return rec if rec.is_file() and not rec.is_symlink() else None
+
+
+def _recording_of(cast: Path) -> Path | None:
+    """The ATIF ``trajectory.json`` a ``recording.cast`` belongs to, when it lies beside it."""
+    if cast.name != "recording.cast":
+        return None
+    main = cast.parent / "trajectory.json"
+    if main.is_file() and not main.is_symlink() and _is_atif_head(_head(main)):
+        return main
+    return None
+
+
+def _run_relative(label: str) -> str:
+    """``traces/<run>/<rest>`` -> ``<rest>``; other labels unchanged."""
+    parts = PurePosixPath(label.replace("\\", "/")).parts
+    if len(parts) >= 3 and parts[0] == "traces":
+        return "/".join(parts[2:])
+    return label
 
 
 def _task_from_names(main: Path) -> str:
@@ -714,6 +803,9 @@ class HarborAtif(Importer):
         if path.suffix.lower() != ".json":
             return "not a .json file"
         if not _is_atif_head(_head(path)):
+            traj = path.parent / "agent" / "trajectory.json"
+            if path.name == "result.json" and traj.is_file() and _is_atif_head(_head(traj)):
+                return "Harbor trial result; it is imported with agent/trajectory.json (its task id and score)"
             return "no ATIF \"schema_version\" (\"ATIF-v1.x\") in a JSON object"
         main = _main_of(path)
         if main is not None:
@@ -724,6 +816,8 @@ class HarborAtif(Importer):
 
     def traces(self, path: Path, label: str) -> Iterator[Trace]:
         path = Path(path)
+        if path.suffix.lower() == ".cast" and _recording_of(path) is not None:
+            return  # Harbor's agent/recording.cast: attached to the trajectory's trace (metadata "recording")
         head = _head(path)
         if not _is_atif_head(head):
             if path.suffix.lower() == ".json":
@@ -752,9 +846,16 @@ class HarborAtif(Importer):
             metadata["agent_version"] = agent["version"]
         if isinstance(agent.get("extra"), dict):
             metadata["agent_extra"] = _clean(agent["extra"])
+        if isinstance(doc.get("extra"), dict):
+            metadata["extra"] = _clean(doc["extra"])
         if isinstance(agent.get("tool_definitions"), list):
             metadata["tool_definitions"] = len(agent["tool_definitions"])
         metadata["files"] = [trial.rel(p) for p in trial.files]
+        rec = _recording(path)
+        if rec is not None:
+            metadata["recording"] = _run_relative(str(PurePosixPath(label).parent / rec.name))
+            notes.append(f"the terminal recording {rec.name} beside the trajectory is attached to this trace "
+                         "(metadata 'recording'); it makes no steps")
         if trial.final_metrics:
             metadata["final_metrics"] = trial.final_metrics
         if trial.have_cached:
@@ -917,6 +1018,10 @@ class HarborAtif(Importer):
         for key, n in c.items():
             if key.startswith("steps with") or key.startswith("results naming"):
                 notes.append(f"{n} {key}")
+        if trial.hidden:
+            parts = [f"{k.split(':', 1)[1]} ({n} {k.split(':', 1)[0]}{'s' if n != 1 else ''})"
+                     for k, n in sorted(trial.hidden.items())]
+            notes.append("fields not shown: " + ", ".join(parts))
 
         if trial.missing:
             metadata["missing_files"] = trial.missing
@@ -949,16 +1054,28 @@ class HarborAtif(Importer):
         doc_agent = trace.metadata.get("agent_extra")
         files: list[Path] = []
         res_path = _result_path(path) if trace.metadata.get("harbor_result") else None
-        trial_dir = path.parent.parent if res_path is not None else path.parent
+        # Names inside the run folder: a Harbor trial (or a folder holding a bare trajectory.json) keeps its
+        # folder name, so that several trials merged into one run (``import --run``) do not collide.
+        if res_path is not None:
+            unit: Path | None = path.parent.parent
+        elif _base_stem(path) == "trajectory":
+            unit = path.parent.parent if path.parent.name == "agent" and path.parent.parent != path.parent \
+                else path.parent
+        else:
+            unit = None
+        base_dir = unit.parent if unit is not None else path.parent
         if res_path is not None:
             files.append(res_path)
         for rel in trace.metadata.get("files", []):
             files.append(path.parent / rel)
+        rec = _recording(path)
+        if rec is not None:
+            files.append(rec)
         abs_files = [str(f.resolve()) for f in files]
         names = {}
         for f, a in zip(files, abs_files):
             try:
-                names[a] = f.resolve().relative_to(trial_dir.resolve()).as_posix()
+                names[a] = f.resolve().relative_to(base_dir.resolve()).as_posix()
             except ValueError:
                 names[a] = f.name
         harness_version = trace.metadata.get("agent_version")
@@ -968,7 +1085,12 @@ class HarborAtif(Importer):
             name, _, ver = source.partition("@")
             benchmark = _slug(name) if name else None
             version = ver or None
-        run_name = trial_dir.name if res_path is not None else _base_stem(path)
+        run_name = unit.name if unit is not None and unit.name else _base_stem(path)
+        job = unit.parent if res_path is not None and unit is not None else None
+        if job is not None and job.name and any((job / n).is_file() for n in _JOB_FILES):
+            # Trials of one Harbor job, agent, model and dataset share a run (import merges equal run ids),
+            # like the job's own "<agent>__<model>__<dataset>" evals.
+            run_name = "__".join(p for p in (job.name, trace.agent, trace.model, source) if p)
         agent_id = None
         if trace.agent or trace.model:
             agent_id = _slug("-".join(p for p in (trace.agent, trace.model) if p))
