@@ -172,9 +172,8 @@ class MetricsIndex:
                     v = expect(v, (int, float), label, join(place, "accumulated_token_usage", key),
                                f"{key!r} as a number")
                     setattr(self, attr, (getattr(self, attr) or 0) + int(v))
-        usages = metrics.get("token_usages") or []
-        latencies = metrics.get("response_latencies") or []
-        costs = metrics.get("costs") or []
+        usages, latencies, costs = ([] if metrics.get(k) is None else metrics[k]
+                                    for k in ("token_usages", "response_latencies", "costs"))
         for name, value in (("token_usages", usages), ("response_latencies", latencies), ("costs", costs)):
             expect(value, list, label, join(place, name), f"{name!r} as a list")
         pair = len(costs) == len(usages) and len(usages) > 0
@@ -230,9 +229,13 @@ class Outcome:
     step_output_tokens: int | None = None
     step_cost: float | None = None
     skipped: dict[str, int] = field(default_factory=dict)
+    generic: dict[str, int] = field(default_factory=dict)
 
     def skip(self, what: str) -> None:
         self.skipped[what] = self.skipped.get(what, 0) + 1
+
+    def shown_generically(self, what: str) -> None:
+        self.generic[what] = self.generic.get(what, 0) + 1
 
     def count_usage(self, usage: Usage | None) -> None:
         if usage is None:
@@ -245,8 +248,11 @@ class Outcome:
             self.step_cost = (self.step_cost or 0.0) + usage.cost_usd
 
     def skipped_notes(self) -> list[str]:
-        return [f"{n} {what} event(s) are not shown ({why})" for what, (n, why) in
-                ((w, (c, _SKIP_WHY.get(w, "no content to show"))) for w, c in sorted(self.skipped.items()))]
+        notes = [f"{n} {what} event(s) are not shown ({_SKIP_WHY.get(what, 'no content to show')})"
+                 for what, n in sorted(self.skipped.items())]
+        notes += [f"{n} {what} event(s) have no specific mapping and are shown generically"
+                  for what, n in sorted(self.generic.items())]
+        return notes
 
 
 _SKIP_WHY = {

@@ -42,15 +42,18 @@ Inputs accepted
 
 Run metadata (``drafts``)
 -------------------------
-``run_id`` = slug of the run folder name; ``agent``/``harness`` =
-``mini-swe-agent``; ``harness_version`` = ``info.mini_version``; ``model`` =
+``run_id`` = slug of the run folder name; ``agent`` = ``mini-swe-agent-<model>``
+(lower-cased, the model's last path component: the registry binds an agent
+id to its models), ``harness`` = ``mini-swe-agent``; ``harness_version`` =
+``info.mini_version``; ``model`` =
 ``info.config.model.model_name`` of the first trajectory, else the
 predictions' ``model_name_or_path``; ``benchmark`` = None (the files do not
 name the data set; give ``--benchmark``); ``tasks`` = instance ids
 (``instance_id`` key, else the file name without ``.traj.json``/``.traj``/
 ``.json``), then prediction keys; ``environment`` = agent/model/environment
-classes, the environment image, step and cost limits and the model kwargs
-(never API keys or base URLs); ``files`` = trajectories, predictions and
+classes, step and cost limits and the model kwargs without keys, tokens,
+secrets or URLs (the environment image is per instance: it goes to
+``Trace.metadata``); ``files`` = trajectories, predictions and
 ``exit_statuses_*.yaml`` of the run folder. No declared scores: mini-swe-agent
 does not score itself.
 
@@ -65,12 +68,15 @@ One trace per trajectory file: ``id`` = ``task_id`` = the instance id, trial 1.
   carrying the call's usage (``extra.response.usage`` prompt/completion
   tokens, or the Responses-API ``usage`` input/output tokens), ``extra.cost``
   (USD, v2) and ``extra.timestamp``; a message without text and with actions
-  puts that usage on its first action instead;
+  puts that usage on its first action instead; a Responses-API message
+  becomes one step per output item (``message`` text, ``reasoning`` summary,
+  ``function_call``), its usage on the text item (else the first item);
 - its actions → ``terminal_command`` (the bash command; with a ``ToolCall``
   ``bash`` ``{"command": …}`` and ``tool_call_id`` for tool-calling models; a
-  tool other than ``bash`` → ``tool_call``). Actions come from
-  ``extra.actions`` when present, else from ``tool_calls``/``function_call``
-  items, else from the code fences of the text (the ``action_regex`` of the
+  tool other than ``bash`` → ``tool_call``). Actions come from the
+  ``tool_calls``/``function_call`` items when present (they carry the call
+  ids and arguments), else from ``extra.actions``, else from the code fences
+  of the text (the ``action_regex`` of the
   config when given, else ```` ```mswea_bash_command ```` then ```` ```bash ````).
   A text with no fence or several fences yields no action (the harness
   rejected it; the next message is its format error);
@@ -207,16 +213,23 @@ def _visible(p: Path) -> bool:
     return not p.name.startswith(".")
 
 
-def _first_element(head: bytes) -> Any:
-    """The first element of a JSON list whose start is ``head``, or None when it is cut off."""
+def _first_elements(head: bytes, n: int = 2) -> list:
+    """Up to ``n`` leading elements of a JSON list whose start is ``head`` (fewer when cut off)."""
     text = head.decode("utf-8", errors="ignore").lstrip()
     if not text.startswith("["):
-        return None
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text[1:].lstrip())
-    except ValueError:
-        return None
-    return value
+        return []
+    out: list = []
+    decoder = json.JSONDecoder()
+    pos = 1
+    while len(out) < n:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            break
+        out.append(value)
+    return out
 
 
 def _text(content: Any, label: str, place: str) -> str:
@@ -278,6 +291,8 @@ def _trajectory_evidence(head: bytes, tail: bytes) -> bool:
     """The first/last bytes of a JSON object that is a mini-swe-agent trajectory."""
     if not head.lstrip().startswith(b"{"):
         return False
+    if b'"schema_version"' in head and b"ATIF" in head:
+        return False  # an ATIF trajectory converted from mini-swe-agent (harbor-atif)
     if _FORMAT_RE.search(tail) or _FORMAT_RE.search(head):
         return True
     if b'"history"' in head and b'"trajectory"' in head:
@@ -303,14 +318,17 @@ def _file_kind(path: Path) -> tuple[str | None, str | None]:
     if stripped.startswith(b"["):
         if name.endswith(".traj"):
             return None, "a .traj file holding a JSON list"
-        first = _first_element(head)
-        if first is not None:
-            if not (isinstance(first, dict) and first.get("role") == "system" and "content" in first):
+        first = _first_elements(head)
+        if first:
+            if not (isinstance(first[0], dict) and first[0].get("role") == "system" and "content" in first[0]):
                 return None, "JSON list whose first element is not a {role: system, content} message"
+            if len(first) > 1 and not (isinstance(first[1], dict) and first[1].get("role") == "user"):
+                return None, "message list whose second message is not the user's task"
         elif not _SYSTEM_FIRST.match(stripped):
             return None, "JSON list that does not start with a system message"
         if not any(m in head for m in _MARKERS):
-            return None, "message list without mini-swe-agent markers (mswea_bash_command, <returncode>, submit command)"
+            return None, ("message list without mini-swe-agent markers (mswea_bash_command, <returncode>, "
+                          "submit command)")
         return "messages", None
     return None, "not a JSON object or list"
 
@@ -648,7 +666,9 @@ class _Builder:
         if len(self.steps) == first:
             self.steps.append(Step(kind=StepKind.message, actor="assistant", content="", model=model, timestamp=ts,
                                    source=place))
-        self.steps[first].usage = usage
+        made = self.steps[first:]
+        carrier = next((s for s in made if s.kind == StepKind.message and s.title is None), made[0])
+        carrier.usage = usage  # the response's usage goes on its text (else its first item)
         actions = extra.get("actions")
         self.expect_format_error = isinstance(actions, list) and not actions
 
@@ -901,7 +921,7 @@ class MiniSWEAgent(Importer):
 
     def sniff(self, path: Path) -> str | None:
         if path.is_dir():
-            if self._trajectories(path):
+            if self._trajectories(path, first_only=True):
                 return None
             return "folder holds no mini-swe-agent trajectories (*.traj.json or <id>/<id>.traj.json)"
         kind, why = _file_kind(path)
@@ -915,13 +935,14 @@ class MiniSWEAgent(Importer):
         folder = path.parent
         if _swe_agent_traj_beside(folder):
             return "predictions beside SWE-agent .traj files"
-        if path.name == "preds.json" and not _mini_evidence_beside(folder) and not self._trajectories(folder):
+        if (path.name == "preds.json" and not _mini_evidence_beside(folder)
+                and not self._trajectories(folder, first_only=True)):
             model = _preds_model(_read_head(path))
             if model is None or "__" in model:
                 return "preds.json with no mini-swe-agent files beside it and a SWE-agent style model_name_or_path"
         return None
 
-    def _trajectories(self, folder: Path) -> list[Path]:
+    def _trajectories(self, folder: Path, first_only: bool = False) -> list[Path]:
         """mini-swe-agent trajectory files of the run folder ``folder`` (or of the instance folder itself)."""
         own = folder / f"{folder.name}.traj.json"
         if own.is_file() and _file_kind(own)[0] == "trajectory":
@@ -952,6 +973,8 @@ class MiniSWEAgent(Importer):
                 continue
             if kind == "trajectory":
                 out.append(cand)
+                if first_only:
+                    break
         return out
 
     def _run_files(self, folder: Path) -> list[Path]:
@@ -1045,8 +1068,8 @@ class MiniSWEAgent(Importer):
         names = {str(f): f.relative_to(run_dir).as_posix() if f.is_relative_to(run_dir) else f.name for f in files}
         return RunDraft(
             run_id=_slug(run_dir.name),
-            agent="mini-swe-agent",
-            agent_name="mini-swe-agent",
+            agent=_slug(f"mini-swe-agent-{model.split('/')[-1]}".lower()) if model else "mini-swe-agent",
+            agent_name=f"mini-swe-agent ({model})" if model else "mini-swe-agent",
             model=model,
             harness="mini-swe-agent",
             harness_version=version,
@@ -1063,6 +1086,11 @@ class MiniSWEAgent(Importer):
     # -- traces ------------------------------------------------------------
 
     def traces(self, path: Path, label: str) -> Iterator[Trace]:
+        if path.is_dir():  # a run or instance folder given whole (the build reads its files one by one)
+            (draft,) = self.drafts(path)
+            for f in draft.files:
+                yield from self.traces(Path(f), f"{label}/{draft.names[f]}")
+            return
         if path.suffix in (".yaml", ".yml") or (_is_preds_name(path.name) and _file_kind(path)[0] == "preds"):
             return
         data = load_json(path, label)
