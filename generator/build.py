@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
+import orjson
+
 from generator import compare, importers, opendata
 from generator.aggregate import RunSummary, TraceSummary, finish_run, leaderboard, summarise_trace
 from generator.discover import Project, RunEntry, discover
@@ -22,10 +24,10 @@ from generator.errors import Finding, InputError
 from generator.model import Metric, Trace
 from generator.plan import (PathPlan, natural_key, benchmark_file, benchmark_path, compare_path, run_data_path,
                             side_by_side_path, content_path, page_of_step, run_path, slugify,
-                            step_content_path, trace_page_path)
+                            recording_path, step_content_path, trace_page_path)
 from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter, step_views
 from generator.failures import Classification
-from generator.redact import redact_run, redact_trace
+from generator.redact import redact_run, redact_trace, redact_value
 from generator.signing import verify
 from generator.validate import (RULES, check_evidence, check_identity_lookalikes, check_protocol, check_reconciliation,
                                 check_registry, check_run, check_task_coverage, check_task_sets, check_trace,
@@ -122,6 +124,7 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
         ts = summarise_trace(trace, slug, url, pages, metric.success_threshold)
         summary.traces.append(ts)
         if renderer is not None:
+            recording = _publish_recording(entry, trace, slug, personal, emit)
             for page_no in range(1, pages + 1):
                 steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
                 path = trace_page_path(run.id, slug, page_no)
@@ -135,6 +138,7 @@ def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, p
                     steps=views, page_no=page_no, pages=pages,
                     page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
+                    recording_url=recording,
                 ))
     summary.traces.sort(key=lambda t: (natural_key(t.task_id), t.trial, t.id))
     _apply_overrides(summary)
@@ -173,6 +177,29 @@ def _secret_findings(label: str, hits) -> list[Finding]:
                                f"a secret ({hit.kind}) was found and redacted from the site; it was published in "
                                "the submission, so revoke and rotate it, then remove it from the file"))
     return out
+
+
+def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool, emit) -> str | None:
+    """Publish a trace's asciicast recording (secrets redacted) for the player; returns its site path."""
+    rel = trace.metadata.get("recording")
+    if not isinstance(rel, str) or not rel.endswith(".cast"):
+        return None
+    path, why = safe_member(entry.folder, rel)
+    if path is None or not path.is_file() or path.stat().st_size > 50 << 20:
+        return None
+    lines = []
+    hits: list = []
+    try:
+        for raw in path.read_bytes().splitlines():
+            if not raw.strip():
+                continue
+            value = orjson.loads(raw)
+            lines.append(orjson.dumps(redact_value(value, hits, personal)))
+    except (orjson.JSONDecodeError, OSError):
+        return None  # the importer reported the problem; the steps still show the content
+    url = recording_path(entry.run.id, slug)
+    emit(Page(url, b"\n".join(lines) + b"\n"))
+    return url
 
 
 def _apply_overrides(summary: RunSummary) -> None:

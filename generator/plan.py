@@ -77,6 +77,11 @@ def step_content_path(run_id: str, trace_slug: str, index: int) -> str:
     return f"runs/{slugify(run_id)}/traces/{trace_slug}.s{index}.txt"
 
 
+def recording_path(run_id: str, trace_slug: str) -> str:
+    """The terminal recording of a trace, published for the player."""
+    return f"runs/{slugify(run_id)}/traces/{trace_slug}.cast"
+
+
 def page_of_step(index: int, per_page: int) -> int:
     """1-based page number holding the 1-based step ``index``."""
     return (max(index, 1) - 1) // per_page + 1

@@ -232,7 +232,10 @@ class Renderer:
 
     def render(self, template: str, path: str, **context: Any) -> Page:
         root = "../" * path.count("/")
-        html = self.env.get_template(template).render(root=root, page_path=path, csp=CSP, **context)
+        # The terminal player compiles WebAssembly: only pages that show a recording allow it.
+        csp = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'") \
+            if context.get("recording_url") else CSP
+        html = self.env.get_template(template).render(root=root, page_path=path, csp=csp, **context)
         return Page(path, html.encode("utf-8"))
 
     def markdown_html(self, text: str) -> Markup:

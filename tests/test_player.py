@@ -1,0 +1,82 @@
+"""Terminal recordings: published redacted, played by the bundled asciinema-player
+(no third-party requests), and only their pages allow WebAssembly."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+
+from generator.build import build_site
+from generator.ingest import import_paths
+from generator.scaffold import init_project
+
+CAST = Path(__file__).resolve().parent / "fixtures" / "asciicast" / "session-v2.cast"
+KEY = "ghp_CANARYabcdefghijklmnopqrstuvwxyz0123"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cast") / "p"
+    init_project(root)
+    src = tmp_path_factory.mktemp("src") / "session.cast"
+    lines = CAST.read_bytes().splitlines()
+    lines.append(orjson.dumps([99.0, "o", f"export GITHUB_TOKEN={KEY}\r\n"]))
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    report = import_paths(root, [src], run_id="cast1", benchmark="term", agent="human")
+    assert not report.failed, report.findings
+    out = root / "site"
+    build_site(root, out)
+    return out
+
+
+def test_recording_is_published_redacted_and_valid(site):
+    casts = list(site.rglob("*.cast"))
+    assert len(casts) == 1
+    data = casts[0].read_bytes()
+    assert KEY not in data.decode() and b"[REDACTED:github-token]" in data
+    for line in data.splitlines():
+        orjson.loads(line)  # still asciicast: one JSON value per line
+
+
+def test_only_recording_pages_allow_webassembly(site):
+    page = next(site.rglob("*session*.html")).read_text()
+    assert "'wasm-unsafe-eval'" in page and "data-cast=" in page
+    assert "'wasm-unsafe-eval'" not in (site / "index.html").read_text()
+
+
+def test_player_runs_without_errors_or_foreign_requests(site):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+
+    class Quiet(handler.func):  # type: ignore[misc, valid-type]
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{srv.server_port}"
+    page_path = next(site.rglob("*session*.html")).relative_to(site).as_posix()
+    problems, foreign = [], []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(origin) else None)
+            page.goto(f"{origin}/{page_path}")
+            page.wait_for_selector(".ap-wrapper", timeout=10_000)
+            assert page.locator(".ap-player").count() == 1
+            browser.close()
+    finally:
+        srv.shutdown()
+    assert problems == [] and foreign == []
