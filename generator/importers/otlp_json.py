@@ -109,7 +109,9 @@ Span kinds (``gen_ai.operation.name`` first, else ``openinference.span.kind``):
   ``http.*`` / ``url.full`` / ``rpc.*``, else ``observation``, with their
   attributes as content.
 
-Span events: ``exception`` -> an ``error`` step (type, message, stack trace);
+Span events (placed after the span's own step when they happen before its
+first child starts, else after its children; evaluations always at the end of
+their span): ``exception`` -> an ``error`` step (type, message, stack trace);
 ``gen_ai.evaluation.result`` (and spans carrying
 ``gen_ai.evaluation.score.value``) -> a ``score`` step; the last numeric one is
 the trace's ``score`` (``score_source`` names the evaluation,
@@ -156,7 +158,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from generator.errors import InputError
 from generator.importers import Importer
-from generator.jsonread import expect, loads, pointer
+from generator.jsonread import check_strict, expect, loads, pointer
 from generator.model import RunDraft, Step, StepKind, ToolCall, Trace, Usage
 
 SNIFF_BYTES = 64 * 1024
@@ -251,6 +253,7 @@ _STRUCTURAL = {
     "gen_ai.evaluation.score.value",
     "gen_ai.evaluation.score.label",
     "gen_ai.evaluation.explanation",
+    "any_agent.version",  # kept in Trace.metadata by the any-agent importer
 }
 
 
@@ -758,7 +761,8 @@ class TraceBuilder:
             items = sorted(self.unshown.items(), key=lambda kv: (-kv[1], kv[0]))
             shown = ", ".join(f"{k} ×{n}" for k, n in items[:MAX_NOTE_KEYS])
             more = f" and {len(items) - MAX_NOTE_KEYS} more keys" if len(items) > MAX_NOTE_KEYS else ""
-            self.notes.append(f"span attributes not shown on any step (request parameters or vendor keys): {shown}{more}")
+            self.notes.append(f"span attributes not shown on any step (request parameters, descriptions or vendor "
+                              f"keys): {shown}{more}")
         link_count = sum(s.links for s in spans)
         if link_count:
             self.notes.append(f"{link_count} span link(s) to other traces are not shown")
@@ -850,15 +854,16 @@ class TraceBuilder:
             if id(span) in visited:
                 continue
             visited.add(id(span))
-            state = self._enter(span, depth)
+            kids = children.get(span.span_id, [])
+            state = self._enter(span, depth, kids)
             stack.append(("exit", span, depth, state))
-            for child in reversed(children.get(span.span_id, [])):
+            for child in reversed(kids):
                 if id(child) not in visited:
                     stack.append(("enter", child, depth + 1, None))
 
     # -- one span ------------------------------------------------------------
 
-    def _enter(self, span: SpanRecord, depth: int) -> dict[str, Any]:
+    def _enter(self, span: SpanRecord, depth: int, kids: list[SpanRecord]) -> dict[str, Any]:
         role = _role(span)
         title = self.title(span, depth, span.parent_id)
         ts = ns_to_datetime(span.start_ns)
@@ -884,6 +889,7 @@ class TraceBuilder:
                 used.add("gen_ai.agent.description")
             if not content:
                 content = self._custom(span, used)
+            self._mark("user", content)
             state["main"] = self.add(kind=StepKind.message, actor=name, title=title, content=content,
                                      timestamp=ts, duration_s=dur, is_error=span.status == "error",
                                      usage=span_usage(span, self.label), source=span.place)
@@ -913,7 +919,17 @@ class TraceBuilder:
             state["main"] = self.add(kind=kind, actor=span.attributes.get("gen_ai.agent.name") or None, title=title,
                                      content=content, timestamp=ts, duration_s=dur, is_error=span.status == "error",
                                      usage=span_usage(span, self.label), source=span.place)
-        self._events(span, title, used, state)
+        starts = [k.start_ns for k in kids if k.start_ns]
+        first_child = min(starts) if starts else None
+        early, late = [], []
+        for ev in sorted(span.events, key=lambda e: e.time_ns or 0):
+            if ev.name == "gen_ai.evaluation.result" or (
+                    first_child is not None and ev.time_ns is not None and ev.time_ns >= first_child):
+                late.append(ev)
+            else:
+                early.append(ev)
+        self._events(span, early, state)
+        state["late_events"] = late
         return state
 
     def _exit(self, span: SpanRecord, depth: int, state: dict[str, Any]) -> None:
@@ -950,14 +966,14 @@ class TraceBuilder:
                     kind = StepKind.message if role == "agent" else StepKind.observation
                     self.add(kind=kind, actor=state.get("agent"), title=f"{span.name} · output", content=out,
                              timestamp=ts_end, source=span.place)
+        self._events(span, state["late_events"], state)
         if span.status == "error" and not state["error_step"]:
             self.add(kind=StepKind.error, actor=state.get("agent"), title=f"{span.name} · status ERROR",
                      content=span.status_message or "the span ended with status ERROR", is_error=True,
                      timestamp=ts_end, source=span.place)
-        if role in ("llm", "tool"):
-            for key in span.attributes:
-                if key not in used and not _is_standard_key(key):
-                    self.unshown[key] += 1
+        for key in span.attributes:
+            if key not in used and not _is_standard_key(key):
+                self.unshown[key] += 1
 
     # -- content -------------------------------------------------------------
 
@@ -1117,8 +1133,6 @@ class TraceBuilder:
                 args = _args(attrs[k])
                 used.add(k)
                 break
-        if "gen_ai.tool.description" in attrs:
-            used.add("gen_ai.tool.description")
         match = None
         for i, step in enumerate(self.pending_calls):
             call = step.tool_call
@@ -1170,10 +1184,11 @@ class TraceBuilder:
                  source=place)
         self.score_steps.append((len(self.steps), value, name, str(expl) if expl is not None else None))
 
-    def _events(self, span: SpanRecord, title: str, used: set[str], state: dict) -> None:
+    def _events(self, span: SpanRecord, events: list[SpanEvent], state: dict) -> None:
+        """Span events in time order: exceptions, evaluations, and anything else as observations."""
         content_events = {"gen_ai.choice", "gen_ai.content.completion", "gen_ai.content.prompt", "gen_ai.system.message",
                           "gen_ai.user.message", "gen_ai.assistant.message", "gen_ai.tool.message"}
-        for ev in sorted(span.events, key=lambda e: e.time_ns or 0):
+        for ev in events:
             ts = ns_to_datetime(ev.time_ns)
             if ev.name == "exception":
                 etype = ev.attributes.get("exception.type")
@@ -1481,23 +1496,23 @@ class OtlpJson(Importer):
         # JSON Lines: pass 1 finds the last line of every trace
         last_line: dict[str, int] = {}
         first_seen: dict[str, int] = {}
-        for number, line in self._lines(path, label):
-            if not line:
-                continue
-            prep = _prepare(self._loads_line(line, label, number), label, f"line {number}#")
-            for tid in prep.trace_ids:
-                last_line[tid] = number
-                first_seen.setdefault(tid, len(first_seen))
-        open_groups: dict[str, list[SpanRecord]] = {}
         other = 0
-        order = 0
-        notes_pending: list[str] = []
         for number, line in self._lines(path, label):
             if not line:
                 continue
             prep = _prepare(self._loads_line(line, label, number), label, f"line {number}#")
             if prep.other_signals and not prep.trace_ids:
                 other += 1
+            for tid in prep.trace_ids:
+                last_line[tid] = number
+                first_seen.setdefault(tid, len(first_seen))
+        open_groups: dict[str, list[SpanRecord]] = {}
+        order = 0
+        noted = False
+        for number, line in self._lines(path, label):
+            if not line:
+                continue
+            prep = _prepare(self._loads_line(line, label, number), label, f"line {number}#")
             msg = _parse(prep, label, f"line {number}")
             recs = _records(msg, prep, order)
             order += len(recs)
@@ -1505,10 +1520,11 @@ class OtlpJson(Importer):
                 open_groups.setdefault(rec.trace_id, []).append(rec)
             done = sorted((tid for tid in list(open_groups) if last_line.get(tid) == number), key=lambda t: first_seen[t])
             for tid in done:
-                if other and not notes_pending:
-                    notes_pending.append(f"{other} line(s) of the file hold logs or metrics, not spans; not shown")
-                yield open_groups.pop(tid), notes_pending
-                notes_pending = []
+                notes: list[str] = []
+                if other and not noted:
+                    notes.append(f"{other} line(s) of the file hold logs or metrics, not spans; not shown")
+                    noted = True
+                yield open_groups.pop(tid), notes
         for tid in list(open_groups):  # file changed between passes
             yield open_groups.pop(tid), []
 
@@ -1523,9 +1539,14 @@ class OtlpJson(Importer):
 
     def _loads_line(self, line: bytes, label: str, number: int) -> Any:
         try:
-            return orjson.loads(line)
+            value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             raise InputError(label, f"line {number}", f"invalid JSON Lines record ({str(exc).split(':')[0]})") from None
+        try:
+            check_strict(line, label)  # duplicate keys, over-long integers
+        except InputError as exc:
+            raise InputError(label, f"line {number}{'#' + exc.place if exc.place else ''}", exc.message) from None
+        return value
 
     def traces(self, path: Path, label: str) -> Iterator[Trace]:
         for spans, notes in self._groups(path, label):

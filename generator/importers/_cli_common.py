@@ -1,0 +1,193 @@
+"""Helpers shared by the coding-CLI session importers (claude_code, codex_cli, gemini_cli).
+
+A private module (leading underscore): the importer registry does not load it
+as a format. Nothing here knows a format; each importer documents its own
+normalisations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from generator.errors import InputError
+from generator.jsonread import iter_jsonl
+from generator.model import Step, StepKind, Usage
+
+SNIFF_BYTES = 64 * 1024
+
+_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+# Tool names whose calls run a shell command (shown as terminal_command).
+SHELL_TOOLS = {"bash", "shell", "exec_command", "container.exec", "shell_command", "local_shell",
+               "run_shell_command", "execute_command", "run_terminal_cmd"}
+
+
+class Notes:
+    """Notes for one trace, each said once, in order."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, text: str) -> None:
+        if text not in self.items:
+            self.items.append(text)
+
+
+def slug(text: Any) -> str | None:
+    """An id matching ``^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`` from free text, or None."""
+    if text is None:
+        return None
+    raw = str(text)
+    s = _SLUG_BAD.sub("-", raw)
+    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
+    if len(s) > 128:
+        s = f"{s[:119].rstrip('._-')}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}"
+    s = s.rstrip("._-") if len(s) > 1 else s
+    return s if s and _ID_OK.match(s) else None
+
+
+def json_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return str(value)
+
+
+def parse_args(value: Any) -> Any:
+    """Tool arguments: a JSON string is decoded (kept raw when it is not valid JSON)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return value
+    return value
+
+
+def timestamp(value: Any, label: str, place: str, notes: Notes | None) -> dt.datetime | None:
+    """ISO 8601 text (``Z`` or an offset) -> aware UTC; zone-less is taken as UTC and noted."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(label, place, "expected an ISO 8601 timestamp string")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(label, place, f"expected an ISO 8601 timestamp, found {value[:40]!r}") from None
+    if stamp.tzinfo is None:
+        if notes is not None:
+            notes.add("timestamps without a time zone were taken as UTC")
+        return stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone(dt.timezone.utc)
+
+
+def tool_kind(name: str) -> StepKind:
+    """terminal_command for shell tools, browser_event for browser automation tools, else tool_call."""
+    low = name.lower()
+    if low in SHELL_TOOLS:
+        return StepKind.terminal_command
+    if low.startswith(("mcp__playwright__", "mcp__puppeteer__", "mcp__browser")) or low.startswith("browser_"):
+        return StepKind.browser_event
+    return StepKind.tool_call
+
+
+def command_text(name: str, args: Any) -> str | None:
+    """The shell command of a shell tool call, when the arguments hold one."""
+    if isinstance(args, dict):
+        cmd = args.get("command", args.get("cmd"))
+        if isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
+            if len(cmd) >= 3 and cmd[0] in ("bash", "sh", "zsh") and cmd[1] in ("-lc", "-c"):
+                return cmd[2]
+            return " ".join(cmd)
+        if isinstance(cmd, str):
+            return cmd
+    if isinstance(args, str) and name.lower() in SHELL_TOOLS:
+        return args
+    return None
+
+
+def add_usage(a: Usage | None, b: Usage | None) -> Usage | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+
+    def add(x: Any, y: Any) -> Any:
+        if x is None:
+            return y
+        if y is None:
+            return x
+        return x + y
+
+    return Usage(input_tokens=add(a.input_tokens, b.input_tokens), output_tokens=add(a.output_tokens, b.output_tokens),
+                 total_tokens=add(a.total_tokens, b.total_tokens), cost_usd=add(a.cost_usd, b.cost_usd))
+
+
+def int_field(obj: dict, key: str, label: str, place: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise InputError(label, place, f"expected {key} as a number")
+    return int(value)
+
+
+def read_head_lines(path: Path, limit: int = 20) -> list[Any]:
+    """The JSON values of the first complete non-blank lines within the first 64 KB (unparsable -> None)."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    lines = head.split(b"\n")
+    if len(head) == SNIFF_BYTES:
+        lines = lines[:-1]  # the last one may be cut
+    out: list[Any] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            out.append(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            out.append(None)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def final_answer(steps: list[Step]) -> Step | None:
+    """The last assistant text step (model_call or assistant message), if the session ends on one."""
+    for step in reversed(steps):
+        if step.kind in (StepKind.observation,) and step.actor in ("harness", None):
+            continue
+        if step.kind in (StepKind.model_call, StepKind.message) and step.actor == "assistant" and step.content.strip() \
+                and (step.title or "") not in ("reasoning", "thinking"):
+            return step
+        return None
+    return None
+
+
+def first_value(d: dict, *keys: str) -> Any:
+    for key in keys:
+        if d.get(key) is not None:
+            return d[key]
+    return None
+
+
+def iter_lines(path: Path, label: str) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` of each non-blank JSON Lines record (the shared strict reader:
+    bad JSON, duplicate keys and over-long integers -> InputError naming the line)."""
+    try:
+        yield from iter_jsonl(path, label)
+    except OSError as exc:
+        raise InputError(label, "", f"cannot read file ({exc.strerror})") from None
