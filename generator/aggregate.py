@@ -83,6 +83,7 @@ class RunSummary:
     duration_tasks: int = 0
     url: str = ""
     findings: list[Finding] = field(default_factory=list)
+    own_findings: list[Finding] = field(default_factory=list)  # this run's, without shared registry findings
     checks: list = field(default_factory=list)
     deviations: dict[str, str] = field(default_factory=dict)
     signature: object = None

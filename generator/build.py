@@ -10,28 +10,23 @@ its problems become findings and the build goes on.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-import orjson
-
-from generator import compare, importers, opendata
-from generator.aggregate import RunSummary, TraceSummary, finish_run, leaderboard, summarise_trace
+from generator import compare, opendata
+from generator.aggregate import RunSummary, TraceSummary, leaderboard
+from generator.cache import RunCache
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
-from generator.model import Metric, Trace
-from generator.plan import (PathPlan, natural_key, benchmark_file, benchmark_path, compare_path, run_data_path,
-                            side_by_side_path, content_path, page_of_step, run_path, slugify,
-                            recording_path, step_content_path, trace_page_path)
-from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter, step_views
-from generator.failures import Classification
-from generator.redact import redact_run, redact_trace, redact_value
-from generator.signing import verify
-from generator.validate import (RULES, check_evidence, check_identity_lookalikes, check_protocol, check_reconciliation,
-                                check_registry, check_run, check_task_coverage, check_task_sets, check_trace,
-                                safe_member)
+from generator.model import Trace
+from generator.parallel import map_runs
+from generator.plan import (PathPlan, benchmark_file, benchmark_path, compare_path, content_path, natural_key, run_data_path,
+                            side_by_side_path)
+from generator.redact import redact_trace
+from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter
+from generator.runstage import iter_run_traces, process_run
+from generator.validate import check_identity_lookalikes, check_registry, check_task_sets
 from generator.write import SiteWriter
 
 
@@ -43,7 +38,11 @@ class BuildResult:
     runs: list[RunSummary] = field(default_factory=list)
     pages: int = 0
     bytes: int = 0
+    written: int = 0
+    unchanged: int = 0
+    changed: bool = True
     stages: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -54,192 +53,61 @@ class BuildResult:
         return [f for f in self.findings if f.severity == "warning"]
 
 
-def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) -> Iterator[tuple[Trace, str]]:
-    """Every trace of a run, file by file; unreadable files become findings."""
-    run = entry.run
-    assert run is not None
-    for i, tf in enumerate(run.files):
-        path, why = safe_member(entry.folder, tf.path)
-        if path is None or not path.is_file():
-            continue  # reported by check_run
-        label = project.rel(path)
-        try:
-            imp = importers.get(tf.format) if tf.format else importers.detect(path)[0]
-        except KeyError as exc:
-            findings.append(Finding(project.rel(entry.meta_file), f"/files/{i}/format", "import", str(exc.args[0]), run=run.id))
-            continue
-        if imp is None:
-            findings.append(Finding(label, "", "import", "no importer recognises this file; set 'format' for it in run.yaml",
-                                    run=run.id))
-            continue
-        try:
-            for trace in imp.traces(path, label):
-                yield trace, label
-        except InputError as exc:
-            findings.append(Finding(exc.file, exc.place, "import", exc.message, run=run.id))
-        except (OSError, MemoryError) as exc:
-            findings.append(Finding(label, "", "import", f"could not read the file: {exc}", run=run.id))
-        except Exception as exc:  # an importer bug must not lose the other runs
-            findings.append(Finding(label, "", "import-crash",
-                                    f"the {imp.name} importer failed ({type(exc).__name__}: {exc}); "
-                                    "this is a tracesite bug, please report it with the file", run=run.id))
-
-
-def _process_run(project: Project, entry: RunEntry, renderer: Renderer | None, plan: PathPlan,
-                 emit, result: BuildResult, project_findings: list[Finding]) -> RunSummary:
-    run = entry.run
-    assert run is not None
-    findings: list[Finding] = [f for f in check_run(project, entry)]
-    agent = project.registry.agents.get(run.agent)
-    bench = project.registry.benchmarks.get(run.benchmark)
-    metric = bench.metric if bench else Metric()
-    per_page = project.config.limits.steps_per_page
-    summary = RunSummary(run=run, agent=agent, benchmark=bench, url=run_path(run.id))
-    owner = f"run {run.id}"
-    if (prev := plan.claim(summary.url, owner)) is not None:
-        findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
-                                f"run pages would overwrite those of {prev}; expected distinct run ids"))
-    seen_tasks: set[str] = set()
-    personal = project.config.redact_personal_data
-    display_run, run_hits = redact_run(run, personal)
-    findings.extend(_secret_findings(project.rel(entry.meta_file), run_hits))
-    for trace, label in iter_run_traces(project, entry, findings):
-        seen_tasks.add(trace.task_id)
-        hits = redact_trace(trace, personal)
-        findings.extend(_secret_findings(label, hits))
-        pii = Counter(h.kind for _, h in hits if not h.secret)
-        if pii:
-            trace.notes.append("redacted personal data: " + ", ".join(f"{n} {k}" for k, n in sorted(pii.items())))
-        findings.extend(check_trace(run, trace, project, label))
-        findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
-        slug = slugify(trace.id)
-        pages = max(1, -(-len(trace.steps) // per_page))
-        first = trace_page_path(run.id, slug, 1)
-        if (prev := plan.claim(first, f"{owner} trace {trace.id}")) is not None:
-            findings.append(Finding(label, trace.source_pointer or "", "plan",
-                                    f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
-            continue
-        anchor_page = page_of_step(trace.deciding_step, per_page) if trace.deciding_step else 1
-        url = trace_page_path(run.id, slug, anchor_page) + (f"#step-{trace.deciding_step}" if trace.deciding_step else "")
-        ts = summarise_trace(trace, slug, url, pages, metric.success_threshold)
-        summary.traces.append(ts)
-        if renderer is not None:
-            recording = _publish_recording(entry, trace, slug, personal, emit)
-            for page_no in range(1, pages + 1):
-                steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
-                path = trace_page_path(run.id, slug, page_no)
-                views = step_views(steps, project.config.limits)
-                for v in views:
-                    if v.truncated:  # nothing lost: the whole content is published beside the page
-                        v.full_url = step_content_path(run.id, slug, v.step.index)
-                        emit(Page(v.full_url, v.step.content.encode("utf-8", "surrogatepass")))
-                emit(renderer.render(
-                    "trace.html", path, run=display_run, agent=agent, benchmark=bench, trace=trace, summary=ts,
-                    steps=views, page_no=page_no, pages=pages,
-                    page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
-                    run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
-                    recording_url=recording,
-                ))
-    summary.traces.sort(key=lambda t: (natural_key(t.task_id), t.trial, t.id))
-    _apply_overrides(summary)
-    finish_run(summary)
-    findings.extend(check_task_coverage(project, entry, seen_tasks))
-    findings.extend(check_reconciliation(project, entry, summary))
-    protocol_findings, summary.deviations = check_protocol(project, entry, summary)
-    findings.extend(protocol_findings)
-    summary.signature = verify(project.root, entry.folder, run)
-    if summary.signature.status in ("invalid", "unsupported"):
-        findings.append(Finding(project.rel(entry.folder / "run.sig"), "", "signature", summary.signature.message,
-                                "error" if summary.signature.status == "invalid" else "warning"))
-    elif summary.signature.status == "unsigned" and project.config.require_signatures:
-        findings.append(Finding(project.rel(entry.meta_file), "", "signature",
-                                "the project requires signed runs; sign it with `tracesite sign RUN --key KEY`"))
-    findings = [f if f.run else replace(f, run=run.id) for f in findings]
-    result.findings.extend(findings)
-    # Registry findings about this run's agent count against the run too (shown, not reported twice).
-    shared = [f for f in project_findings if f.file == "registry/agents.yaml" and f.place == f"/{run.agent}"
-              and f.rule == "identity"]
-    summary.findings = findings + shared
-    summary.errors = sum(1 for f in summary.findings if f.severity == "error")
-    summary.warnings = len(summary.findings) - summary.errors
-    summary.checks = _panel(summary, bool(bench and bench.evidence), bool(bench and bench.protocol))
-    summary.display_run = display_run
-    return summary
-
-
-def _secret_findings(label: str, hits) -> list[Finding]:
-    """One error per place and kind of secret, so the contributor can rotate each key."""
-    out, seen = [], set()
-    for place, hit in hits:
-        if hit.secret and (place, hit.kind) not in seen:
-            seen.add((place, hit.kind))
-            out.append(Finding(label, place, "secret",
-                               f"a secret ({hit.kind}) was found and redacted from the site; it was published in "
-                               "the submission, so revoke and rotate it, then remove it from the file"))
-    return out
-
-
-def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool, emit) -> str | None:
-    """Publish a trace's asciicast recording (secrets redacted) for the player; returns its site path."""
-    rel = trace.metadata.get("recording")
-    if not isinstance(rel, str) or not rel.endswith(".cast"):
-        return None
-    path, why = safe_member(entry.folder, rel)
-    if path is None or not path.is_file() or path.stat().st_size > 50 << 20:
-        return None
-    lines = []
-    hits: list = []
-    try:
-        for raw in path.read_bytes().splitlines():
-            if not raw.strip():
-                continue
-            value = orjson.loads(raw)
-            lines.append(orjson.dumps(redact_value(value, hits, personal)))
-    except (orjson.JSONDecodeError, OSError):
-        return None  # the importer reported the problem; the steps still show the content
-    url = recording_path(entry.run.id, slug)
-    emit(Page(url, b"\n".join(lines) + b"\n"))
-    return url
-
-
-def _apply_overrides(summary: RunSummary) -> None:
-    for t in summary.traces:
-        override = summary.run.failure_overrides.get(t.id)
-        if override is not None and t.passed is not True:
-            auto = t.failure.cls if t.failure else "none"
-            t.failure = Classification(override.cls, f"override of the automatic class {auto!r}: {override.reason}",
-                                       t.failure.steps if t.failure else [], override.reason)
-
-
-def _panel(summary: RunSummary, evidence: bool, protocol: bool) -> list[tuple[str, str, str, list[Finding]]]:
-    """(rule, title, status, findings) for every check that ran on the run."""
-    ran = ["run-metadata", "identity", "task-source", "integrity", "limits", "import", "reconciliation", "secret"]
-    if evidence:
-        ran.append("evidence")
-    if protocol:
-        ran.append("protocol")
-    if summary.signature and summary.signature.status != "unsigned":
-        ran.append("signature")
-    rows = []
-    for rule in ran:
-        fs = [f for f in summary.findings if f.rule == rule or (rule == "import" and f.rule == "import-crash")]
-        status = "error" if any(f.severity == "error" for f in fs) else ("warning" if fs else "passed")
-        rows.append((rule, RULES[rule], status, fs))
-    other = [f for f in summary.findings if f.rule not in ran and f.rule != "import-crash"]
-    if other:
-        status = "error" if any(f.severity == "error" for f in other) else "warning"
-        rows.append(("other", "Other findings", status, other))
-    return rows
-
-
-def _analyse(project: Project, renderer: Renderer | None, emit, result: BuildResult) -> None:
+def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | None, result: BuildResult,
+             cache: RunCache | None = None, jobs: int = 1, progress: bool = False) -> None:
+    """Process every run (from the cache where its inputs are unchanged, else in
+    parallel workers) and write its trace pages; results keep discovery order."""
     plan = PathPlan()
     project_findings = check_registry(project) + check_identity_lookalikes(project) + check_task_sets(project)
     result.findings.extend(project_findings)
-    for entry in project.runs:
-        if entry.run is None:
-            continue
-        result.runs.append(_process_run(project, entry, renderer, plan, emit, result, project_findings))
+    entries = [e for e in project.runs if e.run is not None]
+    cached: dict[str, tuple] = {}
+    if cache is not None and writer is not None:
+        for entry in entries:
+            hit = cache.get(entry)
+            if hit is not None and all(writer.reuse(path, digest) for path, digest in hit[1].items()):
+                cached[entry.run.id] = hit
+            elif hit is not None:
+                for path in hit[1]:
+                    writer.hashes.pop(path, None)  # a partial reuse is redone from scratch
+    todo = [e for e in entries if e.run.id not in cached]
+    fresh = map_runs(lambda e: process_run(project, e, renderer, project_findings), todo, jobs)
+    result.stats["runs_from_cache"] = len(cached)
+    bar = None
+    if progress and len(todo) >= 20:
+        import click
+
+        bar = click.progressbar(length=len(entries), label="runs", file=None)
+        bar.__enter__()
+    for entry in entries:
+        if bar is not None:
+            bar.update(1)
+        if entry.run.id in cached:
+            summary, pages = cached[entry.run.id][0], []
+        else:
+            summary, pages = next(fresh)
+            if cache is not None and writer is not None:
+                cache.put(entry, summary, {p.path: _digest(p) for p in pages})
+        if (prev := plan.claim(summary.url, f"run {entry.run.id}")) is not None:
+            summary.own_findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
+                                                f"run pages would overwrite those of {prev}; expected distinct run ids",
+                                                run=entry.run.id))
+            summary.findings.append(summary.own_findings[-1])
+            summary.errors += 1
+            pages = []
+        result.findings.extend(summary.own_findings)
+        if writer is not None:
+            for page in pages:
+                writer.write(page)
+        result.runs.append(summary)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+
+
+def _digest(page: Page) -> str:
+    import hashlib
+
+    return hashlib.sha256(page.data).hexdigest()
 
 
 def check_project(root: Path) -> BuildResult:
@@ -247,18 +115,21 @@ def check_project(root: Path) -> BuildResult:
     t0 = time.perf_counter()
     project = discover(root)
     result = BuildResult(findings=list(project.findings))
-    _analyse(project, None, lambda page: None, result)
+    _analyse(project, None, None, result)
     result.stages["check"] = time.perf_counter() - t0
     result.findings.sort()
     return result
 
 
-def build_site(root: Path, out: Path | None = None) -> BuildResult:
+def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, jobs: int = 1,
+               progress: bool = False) -> BuildResult:
     """Build the site of the project at ``root`` into ``out`` (default ``<root>/site``).
 
-    Returns the findings; the site is written even when some runs have
-    errors (they are marked on their pages). Raises OSError only for
-    failures writing the output.
+    ``use_cache``: reuse the summaries and trace pages of runs whose files did
+    not change since the last build (``.tracesite-cache/`` in the project);
+    ``jobs``: worker processes for runs (1 = in this process). Returns the
+    findings; the site is written even when some runs have errors (they are
+    marked on their pages). Raises OSError only for failures writing the output.
     """
     stages: dict[str, float] = {}
     t = time.perf_counter()
@@ -270,8 +141,9 @@ def build_site(root: Path, out: Path | None = None) -> BuildResult:
     try:
         pages = _read_content(project, result)
         _site_nav(project, renderer, pages)
+        cache = RunCache(project, renderer) if use_cache else None
         t = time.perf_counter()
-        _analyse(project, renderer, writer.write, result)
+        _analyse(project, renderer, writer, result, cache, jobs, progress)
         stages["import+check+render traces"] = time.perf_counter() - t
         t = time.perf_counter()
         _render_site(project, renderer, writer, result, pages)
@@ -284,6 +156,10 @@ def build_site(root: Path, out: Path | None = None) -> BuildResult:
         raise
     result.pages = len(writer.hashes)
     result.bytes = writer.bytes
+    result.written, result.unchanged = writer.written, writer.unchanged
+    result.changed = writer.committed_changes
+    if cache is not None:
+        cache.prune({e.run.id for e in project.runs if e.run is not None})
     result.findings.sort()
     return result
 

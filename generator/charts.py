@@ -506,7 +506,7 @@ def pareto_svg(points: Sequence[ChartPoint], x_label: str, y_label: str, title: 
     parts += _axes(xa, ya, xticks, yticks, x_label, y_label, top, bottom)
 
     placed = [(p, xa(p.x), ya(p.y)) for p in frontier]
-    parts.append(f'<polyline class="frontier-line" fill="none" points="'
+    parts.append('<polyline class="frontier-line" fill="none" points="'
                  + " ".join(f"{_c(x)},{_c(y)}" for _, x, y in placed) + '"/>')
     parts.append('<g class="points">')
     order = sorted(usable, key=lambda p: (id(p) in on_front,) + _key(p))

@@ -135,20 +135,45 @@ def check(ctx, paths, fmt) -> None:
         sys.exit(1)
 
 
+def _peak_rss_mb() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024  # Linux reports KiB
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: site/).")
+@click.option("--no-cache", is_flag=True, help="Rebuild every run instead of reusing unchanged ones.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for runs (default: the number of cores).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write per-stage figures of the build as JSON to this file.")
 @click.pass_context
-def build(ctx, out) -> None:
+def build(ctx, out, no_cache, jobs, report) -> None:
     """Validate the project and write the static site."""
     from generator.build import build_site
+    from generator.parallel import default_jobs
 
     root = _project(ctx)
-    result = build_site(root, out)
+    jobs = jobs or default_jobs()
+    result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty())
     _print_findings(result.findings)
     traces = sum(len(r.traces) for r in result.runs)
     total = sum(result.stages.values())
-    click.echo(f"built {result.pages} files ({result.bytes / 1e6:.1f} MB) from {len(result.runs)} runs and "
-               f"{traces} traces in {total:.1f} s into {out or root / 'site'}: {_summary(result.findings)}")
+    peak = _peak_rss_mb()
+    state = "" if result.changed else " (nothing changed; site left as it was)"
+    click.echo(f"built {result.pages} files ({result.bytes / 1e6:.1f} MB; {result.written} written, "
+               f"{result.unchanged} unchanged) from {len(result.runs)} runs and {traces} traces in {total:.1f} s, "
+               f"peak memory {peak:.0f} MB, into {out or root / 'site'}{state}: {_summary(result.findings)}")
+    if report:
+        data = {"stages_s": {k: round(v, 4) for k, v in result.stages.items()}, "total_s": round(total, 4),
+                "files": result.pages, "bytes": result.bytes, "written": result.written,
+                "unchanged": result.unchanged, "changed": result.changed, "runs": len(result.runs),
+                "traces": traces, "runs_from_cache": result.stats.get("runs_from_cache", 0), "jobs": jobs,
+                "peak_rss_mb": round(peak, 1), "errors": len(result.errors), "warnings": len(result.warnings)}
+        report.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     if result.errors:
         sys.exit(1)
 
@@ -166,8 +191,9 @@ def serve(ctx, port, out) -> None:
     out = (out or root / "site").resolve()
 
     def rebuild() -> None:
-        result = build_site(root, out)
-        click.echo(f"rebuilt {result.pages} files: {_summary(result.findings)}")
+        result = build_site(root, out, use_cache=True, jobs=1)
+        click.echo(f"rebuilt: {result.written} files written, {result.unchanged} unchanged: "
+                   f"{_summary(result.findings)}")
 
     rebuild()
     click.echo(f"serving {out} on http://127.0.0.1:{port}/")

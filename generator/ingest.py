@@ -15,7 +15,6 @@ written is written atomically (temporary file, then rename).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile

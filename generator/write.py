@@ -1,9 +1,13 @@
 """Stage 7, write: build the whole site in a temporary folder beside the
 output, then swap it in, so ``site/`` is never half-written.
 
-The swap is two renames (old → ``.old``, new → ``site``); readers of a
-static host see either the old site or the new one. A ``manifest.json`` of
-every file's sha256 is written last.
+Unchanged files are not rewritten: the previous build's ``manifest.json``
+gives every file's sha256, and a page whose bytes are identical is
+hard-linked from the old site into the new one instead of written. When no
+file changed, was added or was removed, the staging folder is dropped and
+``site/`` is not touched at all. The swap is two renames (old → ``.old``,
+new → ``site``); readers of a static host see either the old site or the new
+one.
 """
 
 from __future__ import annotations
@@ -18,12 +22,24 @@ import orjson
 
 from generator.render import Page
 
+MANIFEST = "manifest.json"
+
+
+def _old_manifest(out: Path) -> dict[str, str]:
+    try:
+        data = orjson.loads((out / MANIFEST).read_bytes())
+        files = data.get("files", {}) if isinstance(data, dict) else {}
+        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+
 
 class SiteWriter:
     """Collects pages into a staging folder; :meth:`commit` swaps it in.
 
-    Raises ValueError when two pages claim one path (the plan should have
-    caught it) and OSError for file-system failures.
+    ``written`` counts files whose bytes are new, ``unchanged`` files reused
+    from the previous build. Raises ValueError when two pages claim one path
+    (the plan should have caught it) and OSError for file-system failures.
     """
 
     def __init__(self, out: Path):
@@ -32,19 +48,60 @@ class SiteWriter:
         self.stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
         self.hashes: dict[str, str] = {}
         self.bytes = 0
+        self.written = 0
+        self.unchanged = 0
+        self.old = _old_manifest(self.out) if self.out.is_dir() else {}
+        self.committed_changes = True
 
     def write(self, page: Page) -> None:
         if page.path in self.hashes:
             raise ValueError(f"two pages would write {page.path}")
+        digest = hashlib.sha256(page.data).hexdigest()
         target = self.stage / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(page.data)
-        self.hashes[page.path] = hashlib.sha256(page.data).hexdigest()
+        if self.old.get(page.path) == digest and self._link_old(page.path, target):
+            self.unchanged += 1
+        else:
+            target.write_bytes(page.data)
+            self.written += 1
+        self.hashes[page.path] = digest
         self.bytes += len(page.data)
 
+    def reuse(self, path: str, digest: str) -> bool:
+        """Take ``path`` unchanged from the previous build (its bytes were not rendered again)."""
+        if self.old.get(path) != digest or path in self.hashes:
+            return False
+        target = self.stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not self._link_old(path, target):
+            return False
+        self.hashes[path] = digest
+        self.unchanged += 1
+        self.bytes += target.stat().st_size
+        return True
+
+    def _link_old(self, path: str, target: Path) -> bool:
+        src = self.out / path
+        try:
+            if src.is_symlink() or not src.is_file():
+                return False
+            os.link(src, target)
+            return True
+        except OSError:
+            try:
+                shutil.copy2(src, target)
+                return True
+            except OSError:
+                return False
+
     def commit(self) -> None:
+        if self.written == 0 and set(self.hashes) == set(self.old) and (self.out / MANIFEST).is_file():
+            # Nothing changed: leave site/ exactly as it is.
+            self.committed_changes = False
+            self.abort()
+            return
         manifest = orjson.dumps({"files": dict(sorted(self.hashes.items()))}, option=orjson.OPT_INDENT_2)
-        (self.stage / "manifest.json").write_bytes(manifest)
+        (self.stage / MANIFEST).write_bytes(manifest)
         for d in [self.stage, *sorted(p for p in self.stage.rglob("*") if p.is_dir())]:
             os.chmod(d, 0o755)
         old = self.out.with_name(f".{self.out.name}.old")

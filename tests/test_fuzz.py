@@ -116,13 +116,16 @@ def mutated_bytes(draw, data: bytes):
     return data[:pos] + draw(st.binary(min_size=1, max_size=20)) + data[pos:]
 
 
+_KEEP: dict = {}  # parsed seeds, kept alive so their path lists stay valid
+
+
 def _mutations(seed: Path):
     raw = seed.read_bytes()
     try:
         if seed.suffix in (".jsonl", ".cast") or raw.count(b"\n") > 1 and raw.lstrip()[:1] == b"{" and \
                 all(line.strip()[:1] in (b"{", b"[", b"") for line in raw.splitlines()[:5]) and \
                 len(raw.splitlines()) > 1 and _all_lines_json(raw):
-            lines = [orjson.loads(x) for x in raw.splitlines() if x.strip()]
+            lines = _KEEP.setdefault(seed, [orjson.loads(x) for x in raw.splitlines() if x.strip()])
 
             @st.composite
             def lines_strategy(draw):
@@ -131,7 +134,7 @@ def _mutations(seed: Path):
                 new[i] = draw(mutated_json(lines[i]))
                 return b"\n".join(_dumps(x) for x in new) + b"\n"
             return st.one_of(lines_strategy(), mutated_bytes(raw))
-        doc = orjson.loads(raw)
+        doc = _KEEP.setdefault(seed, orjson.loads(raw))
         return st.one_of(mutated_json(doc).map(_dumps), mutated_bytes(raw))
     except orjson.JSONDecodeError:
         return mutated_bytes(raw)

@@ -1,0 +1,211 @@
+"""Import, check and analyse one run, and render its trace pages.
+
+One call handles one run folder from start to end, streaming its traces one
+at a time: each trace is redacted, checked, summarised and rendered, then
+dropped, so memory is bounded by the largest trace. It touches no shared
+state, so runs can be processed in parallel worker processes; the caller
+writes the pages it returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Iterator
+
+import orjson
+
+from generator import importers
+from generator.aggregate import RunSummary, finish_run, summarise_trace
+from generator.discover import Project, RunEntry
+from generator.errors import Finding, InputError
+from generator.failures import Classification
+from generator.model import Metric, Trace
+from generator.plan import (PathPlan, benchmark_path, natural_key, page_of_step, recording_path, run_path, slugify,
+                            step_content_path, trace_page_path)
+from generator.redact import redact_run, redact_trace, redact_value
+from generator.render import Page, Renderer, step_views
+from generator.signing import verify
+from generator.validate import (RULES, check_evidence, check_protocol, check_reconciliation, check_run,
+                                check_task_coverage, check_trace, safe_member)
+
+
+def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) -> Iterator[tuple[Trace, str]]:
+    """Every trace of a run, file by file; unreadable files become findings."""
+    run = entry.run
+    assert run is not None
+    for i, tf in enumerate(run.files):
+        path, why = safe_member(entry.folder, tf.path)
+        if path is None or not path.is_file():
+            continue  # reported by check_run
+        label = project.rel(path)
+        try:
+            imp = importers.get(tf.format) if tf.format else importers.detect(path)[0]
+        except KeyError as exc:
+            findings.append(Finding(project.rel(entry.meta_file), f"/files/{i}/format", "import", str(exc.args[0]), run=run.id))
+            continue
+        if imp is None:
+            findings.append(Finding(label, "", "import", "no importer recognises this file; set 'format' for it in run.yaml",
+                                    run=run.id))
+            continue
+        try:
+            for trace in imp.traces(path, label):
+                yield trace, label
+        except InputError as exc:
+            findings.append(Finding(exc.file, exc.place, "import", exc.message, run=run.id))
+        except (OSError, MemoryError) as exc:
+            findings.append(Finding(label, "", "import", f"could not read the file: {exc}", run=run.id))
+        except Exception as exc:  # an importer bug must not lose the other runs
+            findings.append(Finding(label, "", "import-crash",
+                                    f"the {imp.name} importer failed ({type(exc).__name__}: {exc}); "
+                                    "this is a tracesite bug, please report it with the file", run=run.id))
+
+
+def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
+                project_findings: list[Finding]) -> tuple[RunSummary, list[Page]]:
+    """The run's summary (with its findings) and, with a renderer, its trace pages."""
+    run = entry.run
+    assert run is not None
+    pages_out: list[Page] = []
+    emit = pages_out.append
+    plan = PathPlan()
+    findings: list[Finding] = [f for f in check_run(project, entry)]
+    agent = project.registry.agents.get(run.agent)
+    bench = project.registry.benchmarks.get(run.benchmark)
+    metric = bench.metric if bench else Metric()
+    per_page = project.config.limits.steps_per_page
+    summary = RunSummary(run=run, agent=agent, benchmark=bench, url=run_path(run.id))
+    owner = f"run {run.id}"
+    seen_tasks: set[str] = set()
+    personal = project.config.redact_personal_data
+    display_run, run_hits = redact_run(run, personal)
+    findings.extend(_secret_findings(project.rel(entry.meta_file), run_hits))
+    for trace, label in iter_run_traces(project, entry, findings):
+        seen_tasks.add(trace.task_id)
+        hits = redact_trace(trace, personal)
+        findings.extend(_secret_findings(label, hits))
+        pii = Counter(h.kind for _, h in hits if not h.secret)
+        if pii:
+            trace.notes.append("redacted personal data: " + ", ".join(f"{n} {k}" for k, n in sorted(pii.items())))
+        findings.extend(check_trace(run, trace, project, label))
+        findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
+        slug = slugify(trace.id)
+        pages = max(1, -(-len(trace.steps) // per_page))
+        first = trace_page_path(run.id, slug, 1)
+        if (prev := plan.claim(first, f"{owner} trace {trace.id}")) is not None:
+            findings.append(Finding(label, trace.source_pointer or "", "plan",
+                                    f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
+            continue
+        anchor_page = page_of_step(trace.deciding_step, per_page) if trace.deciding_step else 1
+        url = trace_page_path(run.id, slug, anchor_page) + (f"#step-{trace.deciding_step}" if trace.deciding_step else "")
+        ts = summarise_trace(trace, slug, url, pages, metric.success_threshold)
+        summary.traces.append(ts)
+        if renderer is not None:
+            recording = _publish_recording(entry, trace, slug, personal, emit)
+            for page_no in range(1, pages + 1):
+                steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
+                path = trace_page_path(run.id, slug, page_no)
+                views = step_views(steps, project.config.limits)
+                for v in views:
+                    if v.truncated:  # nothing lost: the whole content is published beside the page
+                        v.full_url = step_content_path(run.id, slug, v.step.index)
+                        emit(Page(v.full_url, v.step.content.encode("utf-8", "surrogatepass")))
+                emit(renderer.render(
+                    "trace.html", path, run=display_run, agent=agent, benchmark=bench, trace=trace, summary=ts,
+                    steps=views, page_no=page_no, pages=pages,
+                    page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
+                    run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
+                    recording_url=recording,
+                ))
+    summary.traces.sort(key=lambda t: (natural_key(t.task_id), t.trial, t.id))
+    _apply_overrides(summary)
+    finish_run(summary)
+    findings.extend(check_task_coverage(project, entry, seen_tasks))
+    findings.extend(check_reconciliation(project, entry, summary))
+    protocol_findings, summary.deviations = check_protocol(project, entry, summary)
+    findings.extend(protocol_findings)
+    summary.signature = verify(project.root, entry.folder, run)
+    if summary.signature.status in ("invalid", "unsupported"):
+        findings.append(Finding(project.rel(entry.folder / "run.sig"), "", "signature", summary.signature.message,
+                                "error" if summary.signature.status == "invalid" else "warning"))
+    elif summary.signature.status == "unsigned" and project.config.require_signatures:
+        findings.append(Finding(project.rel(entry.meta_file), "", "signature",
+                                "the project requires signed runs; sign it with `tracesite sign RUN --key KEY`"))
+    findings = [f if f.run else replace(f, run=run.id) for f in findings]
+    # Registry findings about this run's agent count against the run too (shown, not reported twice).
+    shared = [f for f in project_findings if f.file == "registry/agents.yaml" and f.place == f"/{run.agent}"
+              and f.rule == "identity"]
+    summary.findings = findings + shared
+    summary.errors = sum(1 for f in summary.findings if f.severity == "error")
+    summary.warnings = len(summary.findings) - summary.errors
+    summary.checks = _panel(summary, bool(bench and bench.evidence), bool(bench and bench.protocol))
+    summary.display_run = display_run
+    summary.own_findings = findings
+    return summary, pages_out
+
+
+def _secret_findings(label: str, hits) -> list[Finding]:
+    """One error per place and kind of secret, so the contributor can rotate each key."""
+    out, seen = [], set()
+    for place, hit in hits:
+        if hit.secret and (place, hit.kind) not in seen:
+            seen.add((place, hit.kind))
+            out.append(Finding(label, place, "secret",
+                               f"a secret ({hit.kind}) was found and redacted from the site; it was published in "
+                               "the submission, so revoke and rotate it, then remove it from the file"))
+    return out
+
+
+def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool, emit) -> str | None:
+    """Publish a trace's asciicast recording (secrets redacted) for the player; returns its site path."""
+    rel = trace.metadata.get("recording")
+    if not isinstance(rel, str) or not rel.endswith(".cast"):
+        return None
+    path, why = safe_member(entry.folder, rel)
+    if path is None or not path.is_file() or path.stat().st_size > 50 << 20:
+        return None
+    lines = []
+    hits: list = []
+    try:
+        for raw in path.read_bytes().splitlines():
+            if not raw.strip():
+                continue
+            value = orjson.loads(raw)
+            lines.append(orjson.dumps(redact_value(value, hits, personal)))
+    except (orjson.JSONDecodeError, OSError):
+        return None  # the importer reported the problem; the steps still show the content
+    url = recording_path(entry.run.id, slug)
+    emit(Page(url, b"\n".join(lines) + b"\n"))
+    return url
+
+
+def _apply_overrides(summary: RunSummary) -> None:
+    for t in summary.traces:
+        override = summary.run.failure_overrides.get(t.id)
+        if override is not None and t.passed is not True:
+            auto = t.failure.cls if t.failure else "none"
+            t.failure = Classification(override.cls, f"override of the automatic class {auto!r}: {override.reason}",
+                                       t.failure.steps if t.failure else [], override.reason)
+
+
+def _panel(summary: RunSummary, evidence: bool, protocol: bool) -> list[tuple[str, str, str, list[Finding]]]:
+    """(rule, title, status, findings) for every check that ran on the run."""
+    ran = ["run-metadata", "identity", "task-source", "integrity", "limits", "import", "reconciliation", "secret"]
+    if evidence:
+        ran.append("evidence")
+    if protocol:
+        ran.append("protocol")
+    if summary.signature and summary.signature.status != "unsigned":
+        ran.append("signature")
+    rows = []
+    for rule in ran:
+        fs = [f for f in summary.findings if f.rule == rule or (rule == "import" and f.rule == "import-crash")]
+        status = "error" if any(f.severity == "error" for f in fs) else ("warning" if fs else "passed")
+        rows.append((rule, RULES[rule], status, fs))
+    other = [f for f in summary.findings if f.rule not in ran and f.rule != "import-crash"]
+    if other:
+        status = "error" if any(f.severity == "error" for f in other) else "warning"
+        rows.append(("other", "Other findings", status, other))
+    return rows
+
+
