@@ -71,6 +71,7 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
                 for path in hit[1]:
                     writer.hashes.pop(path, None)  # a partial reuse is redone from scratch
     todo = [e for e in entries if e.run.id not in cached]
+    _warm_up(renderer)  # load once here, so forked workers inherit it instead of each loading it
     fresh = map_runs(lambda e: process_run(project, e, renderer, project_findings), todo, jobs)
     result.stats["runs_from_cache"] = len(cached)
     bar = None
@@ -102,6 +103,15 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
         result.runs.append(summary)
     if bar is not None:
         bar.__exit__(None, None, None)
+
+
+def _warm_up(renderer: Renderer | None) -> None:
+    from generator import importers, redact
+
+    importers.all_importers()
+    redact.rules()
+    if renderer is not None:
+        renderer.env.get_template("trace.html")
 
 
 def _digest(page: Page) -> str:

@@ -195,6 +195,20 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _bytecode_cache():
+    """Compiled templates are kept in the user's cache folder (never in the project)."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from generator.cache import cache_root
+
+    folder = cache_root() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 @dataclass
 class Page:
     path: str
@@ -216,6 +230,7 @@ class Renderer:
         loaders.append(PrefixLoader({"default": FileSystemLoader(str(default / "templates"))}))
         self.env = Environment(
             loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+            bytecode_cache=_bytecode_cache(),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize,
         )
         self.env.filters.update(
