@@ -153,6 +153,12 @@ def test_drafts(casts: Path, tmp_path: Path):
     ('{"version": 2, "width": 80, "height": 24}\n[0.1, "o", 5]\n', "line 2"),
     ('{"version": 2, "width": 80, "height": 24}\n\n[0.1, "o", "a"\n', "line 3"),
     ('{"version": 3, "term": {"cols": 80, "rows": 24}}\n# c\n{"t": 1}\n', "line 3"),
+    # event times that no step timestamp can hold (fuzz: OverflowError from timedelta)
+    ('{"version": 2, "width": 80, "height": 24, "timestamp": 1735732800}\n[0.1, "o", "a"]\n[1e308, "i", "b"]\n',
+     "line 3"),
+    ('{"version": 3, "term": {"cols": 80, "rows": 24}}\n[1e308, "o", "a"]\n', "line 2"),
+    ('{"version": 3, "term": {"cols": 80, "rows": 24}}\n[6e8, "o", "a"]\n[6e8, "o", "b"]\n', "line 3"),
+    ('{"version": 2, "width": 80, "height": 24, "timestamp": 253402300000}\n[1000000, "o", "a"]\n', "line 2"),
 ])
 def test_broken_input(tmp_path: Path, body: str, place: str):
     p = tmp_path / "b.cast"

@@ -149,6 +149,17 @@ def test_broken_input(tmp_path: Path, records, place):
     assert exc.value.place == place
 
 
+def test_unhashable_type_is_not_a_crash(tmp_path: Path):
+    # fuzz: a "type" that is a list made sniff() raise TypeError (unhashable type: 'list')
+    bad = {**msg("user", "u0", None, "hi"), "type": ["user"]}
+    assert IMP.sniff(write_lines(tmp_path / "only.jsonl", [bad])) is not None
+    path = write_lines(tmp_path / "b.jsonl", [bad, msg("user", "u1", None, "hi")])
+    assert IMP.sniff(path) is None
+    with pytest.raises(InputError) as exc:
+        one(path)
+    assert exc.value.place == "line 1" and "expected" in exc.value.message
+
+
 # --------------------------------------------------------------------------
 # real (synthetic, shape-only) sample: ../shared/corpus/cli-sessions
 # --------------------------------------------------------------------------

@@ -325,6 +325,9 @@ def test_json_without_samples_yields_nothing(tmp_path: Path, log: dict):
          "/samples/0/events/2/output/choices/0/message/tool_calls/0/function"),
         (lambda log: log["samples"][1].__setitem__("id", "add-1"), "/samples/1"),
         (lambda log: log.__setitem__("eval", []), "/eval"),
+        # fuzz: a span id that is a list crashed with TypeError (unhashable type: 'list')
+        (lambda log: log["samples"][0]["events"][6].__setitem__("id", []), "/samples/0/events/6/id"),
+        (lambda log: log["samples"][0]["events"][3].__setitem__("id", ["sp-tool1"]), "/samples/0/events/3/id"),
     ],
 )
 def test_broken_json_raises_input_error(tmp_path: Path, log: dict, breakage, place):

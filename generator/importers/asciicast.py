@@ -23,7 +23,9 @@ Normalisations:
   without one, steps carry no wall-clock time and output titles give the
   seconds since the start. ``duration_s`` of a step = last minus first event
   time of its group; of the trace = header ``duration`` (v2), else the time of
-  the last event.
+  the last event. An event time beyond 1e9 seconds (about 31 years), or one
+  that puts a step's timestamp outside the years 1-9999, is refused with
+  ``line N``.
 - **Steps** (the file is read line by line; ``Step.source`` = ``line N`` of
   the group's first event):
 
@@ -89,6 +91,7 @@ _GENERIC_DIRS = {"agent", "sessions", "session", "logs", "recordings", "agent-lo
 _ENTER = re.compile(r"[\r\n\x03\x04\x1a]")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_RESIZES = 1000
+_MAX_TIME_S = 1e9  # about 31 years: event times (v3: sums of intervals) beyond this are refused
 
 
 def _slug(text: str, fallback: str = "recording") -> str:
@@ -320,6 +323,10 @@ class Asciicast(Importer):
                     raise InputError(label, "line 1", "expected the header timestamp as unix seconds "
                                                       "within the calendar") from None
             groups = _Groups(start)
+            lo, hi = -_MAX_TIME_S, _MAX_TIME_S
+            if start is not None:  # step timestamps are start + t: keep them within the calendar
+                lo = max(lo, (dt.datetime.min.replace(tzinfo=dt.timezone.utc) - start).total_seconds() + 1)
+                hi = min(hi, (dt.datetime.max.replace(tzinfo=dt.timezone.utc) - start).total_seconds() - 1)
             t = 0.0
             counts = {"comments": 0, "blank": 0, "negative": 0, "backwards": 0}
             unknown: dict[str, int] = {}
@@ -357,6 +364,12 @@ class Asciicast(Importer):
                     if float(when) < t:
                         counts["backwards"] += 1
                     t = float(when)
+                if not lo <= t <= hi:  # also refuses infinity (v3 intervals that overflow when summed)
+                    raise InputError(label, place, (
+                        "expected the event time (seconds since the start; in v3 the sum of the intervals so far) "
+                        f"within {_MAX_TIME_S:.0e} seconds"
+                        + (" and, added to the header timestamp, within the years 1-9999" if start else "")
+                        + f"; found {t:g}"))
                 events += 1
                 if code == "x":
                     exit_seen = True

@@ -242,6 +242,8 @@ class ClaudeCode(Importer):
             if not isinstance(value, dict):
                 return "a line is not a JSON object"
             kind = value.get("type")
+            if not isinstance(kind, str):  # not a transcript line; traces() names it if the file is taken
+                continue
             if kind in MESSAGE_TYPES and isinstance(value.get("message"), dict) and (
                     "uuid" in value or "sessionId" in value or "session_id" in value):
                 return None

@@ -1125,8 +1125,12 @@ class _SampleReader:
                 self.on_subtask(event, where, depth)
             else:
                 self.skipped[kind] += 1
-                if kind == "span_end" and event.get("id") in pending:
-                    self.steps.extend(pending.pop(event["id"]))
+                if kind in ("span_begin", "span_end"):
+                    span_id = event.get("id")
+                    if span_id is not None:
+                        self.expect(span_id, str, where + "/id", "the span id as a string")
+                    if kind == "span_end" and span_id in pending:
+                        self.steps.extend(pending.pop(span_id))
             previous = event
         for held in pending.values():
             self.steps.extend(held)
