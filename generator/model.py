@@ -53,6 +53,8 @@ class StepKind(str, Enum):
 class Agent(Strict):
     """A registered agent identity: agent + harness + model(s).
 
+    ``open_weights``: whether the model weights are openly available (None:
+    not known); leaderboards can be filtered on it.
     ``stub`` is true for identities that ``tracesite import`` registered on its
     own; ``tracesite check`` reports them as incomplete until a person fills
     them in.
@@ -64,6 +66,7 @@ class Agent(Strict):
     harness: str | None = None
     harness_version: str | None = None
     models: list[str] = Field(default_factory=list)
+    open_weights: bool | None = None
     url: str | None = None
     description: str | None = None
     stub: bool = False
