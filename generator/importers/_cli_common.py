@@ -8,21 +8,15 @@ normalisations.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import orjson
 
 from generator.errors import InputError
+from generator.importers._common import SNIFF_BYTES
 from generator.jsonread import iter_jsonl
-from generator.model import Step, StepKind, Usage
-
-SNIFF_BYTES = 64 * 1024
-
-_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+from generator.model import Step, StepKind
 
 # Tool names whose calls run a shell command (shown as terminal_command).
 SHELL_TOOLS = {"bash", "shell", "exec_command", "container.exec", "shell_command", "local_shell",
@@ -38,28 +32,6 @@ class Notes:
     def add(self, text: str) -> None:
         if text not in self.items:
             self.items.append(text)
-
-
-def slug(text: Any) -> str | None:
-    """An id matching ``^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`` from free text, or None."""
-    if text is None:
-        return None
-    raw = str(text)
-    s = _SLUG_BAD.sub("-", raw)
-    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
-    if len(s) > 128:
-        s = f"{s[:119].rstrip('._-')}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}"
-    s = s.rstrip("._-") if len(s) > 1 else s
-    return s if s and _ID_OK.match(s) else None
-
-
-def json_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return str(value)
 
 
 def parse_args(value: Any) -> Any:
@@ -117,23 +89,6 @@ def command_text(name: str, args: Any) -> str | None:
     if isinstance(args, str) and name.lower() in SHELL_TOOLS:
         return args
     return None
-
-
-def add_usage(a: Usage | None, b: Usage | None) -> Usage | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-
-    def add(x: Any, y: Any) -> Any:
-        if x is None:
-            return y
-        if y is None:
-            return x
-        return x + y
-
-    return Usage(input_tokens=add(a.input_tokens, b.input_tokens), output_tokens=add(a.output_tokens, b.output_tokens),
-                 total_tokens=add(a.total_tokens, b.total_tokens), cost_usd=add(a.cost_usd, b.cost_usd))
 
 
 def int_field(obj: dict, key: str, label: str, place: str) -> int | None:

@@ -7,50 +7,15 @@ importer registry; the format and every normalisation are documented in
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from generator.errors import InputError
+from generator.importers._common import integer, json_text, num
 from generator.jsonread import expect
 from generator.model import Step, Usage
 
-_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 NAIVE_NOTE = "OpenHands timestamps carry no time zone; they were taken as UTC"
-
-
-def slug(text: Any) -> str | None:
-    """An id matching ``ID_PATTERN`` from free text, or None when nothing is left."""
-    if text is None:
-        return None
-    s = _SLUG_BAD.sub("-", str(text))
-    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
-    s = s[:128].rstrip("._-")
-    return s if s and _ID_OK.match(s) else None
-
-
-def num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def integer(value: Any) -> int | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
-def json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return str(value)
 
 
 def join(base: str, *parts: object) -> str:
@@ -65,12 +30,6 @@ def opt_dict(value: Any, label: str, place: str, what: str) -> dict:
     if value is None:
         return {}
     return expect(value, dict, label, place, what)
-
-
-def opt_str(value: Any, label: str, place: str, what: str) -> str | None:
-    if value is None:
-        return None
-    return expect(value, str, label, place, what)
 
 
 def content_text(content: Any, label: str, place: str) -> str:

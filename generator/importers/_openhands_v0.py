@@ -13,16 +13,13 @@ from typing import Any
 
 import orjson
 
+from generator.importers._common import integer, json_text, num, opt_str
 from generator.importers._openhands_common import (
     Clock,
     MetricsIndex,
     Outcome,
-    integer,
     join,
-    json_text,
-    num,
     opt_dict,
-    opt_str,
     usage_of,
 )
 from generator.jsonread import expect

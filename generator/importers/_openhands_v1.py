@@ -17,16 +17,14 @@ from typing import Any, Iterable
 
 import orjson
 
+from generator.importers._common import integer, json_text, opt_str
 from generator.importers._openhands_common import (
     Clock,
     MetricsIndex,
     Outcome,
     content_text,
-    integer,
     join,
-    json_text,
     opt_dict,
-    opt_str,
     usage_of,
 )
 from generator.jsonread import expect

@@ -13,6 +13,8 @@ Not an importer (the package loader skips modules whose name starts with
   for URL query parameters and strips ``user:password@`` from the netloc.
   :data:`SENSITIVE_HEADERS` names the request/response headers that must
   never be shown (cookies, authorization, API keys).
+- **numbers**: :func:`finite_num` reads an optional JSON number as a float
+  (booleans, NaN and infinities are not numbers).
 - **display**: :func:`clip` cuts long text in the middle (head and tail kept)
   and says how much was cut; :func:`dumps` is compact JSON for any value.
 - **static resources**: :func:`is_static_resource` tells a GET of a script,
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,15 @@ _STATIC_EXT = re.compile(
 # --------------------------------------------------------------------------
 # Identifiers and hashes
 # --------------------------------------------------------------------------
+
+
+def finite_num(value: Any) -> float | None:
+    """An int or finite float as a float; None for booleans, NaN, infinities and non-numbers. Never raises."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def slug(text: str | None, fallback: str | None = None) -> str | None:

@@ -75,14 +75,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 from generator.errors import InputError
 from generator.importers import Importer
-from generator.importers._webutil import UTC, clip, slug
+from generator.importers._webutil import UTC, clip, finite_num, slug
 from generator.jsonread import expect, load_json
 from generator.model import DeclaredScores, RunDraft, Step, StepKind, Submitter, Trace, Usage
 
@@ -105,14 +104,6 @@ PICKLE_NOTE = ("per-step details (observations, actions, model messages) live in
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def _is_pickle(p: Path) -> bool:
@@ -382,7 +373,7 @@ class AgentLab(Importer):
                 expect(value, bool, label, f"/{key}", f"'{key}' as a boolean")
         stats = {k[len("stats."):]: v for k, v in doc.items() if k.startswith("stats.")}
         for k, v in stats.items():
-            if v is not None and _num(v) is None:
+            if v is not None and finite_num(v) is None:
                 raise InputError(label, f"/stats.{k}", "expected a number (or null)")
 
         exp_label = _exp_label(path)
@@ -410,8 +401,8 @@ class AgentLab(Importer):
 
         def stat(*keys: str) -> float | None:
             for k in keys:
-                if _num(stats.get(k)) is not None:
-                    return _num(stats[k])
+                if finite_num(stats.get(k)) is not None:
+                    return finite_num(stats[k])
             return None
 
         inp = stat("cum_openai_prompt_tokens", "cum_input_tokens", "cum_prompt_tokens")
@@ -458,7 +449,7 @@ class AgentLab(Importer):
                    "the episode was truncated (step limit or no action)" if truncated else
                    "the episode neither terminated nor was truncated")
             explanation = f"cum_reward {score:g}" + (f" (cum_raw_reward {raw_reward:g})"
-                                                     if _num(raw_reward) is not None else "") \
+                                                     if finite_num(raw_reward) is not None else "") \
                           + f" after {n_steps} steps; {how}" + ("; the run ended with an error" if error else "")
             steps.append(Step(kind=StepKind.score, actor="environment", title=f"score {score:g}",
                               content=explanation, source="/cum_reward"))
@@ -476,7 +467,7 @@ class AgentLab(Importer):
             metadata["agent_name"] = ident["agent_name"]
         if ident["seed"] is not None:
             metadata["seed"] = ident["seed"]
-        if _num(raw_reward) is not None:
+        if finite_num(raw_reward) is not None:
             metadata["cum_raw_reward"] = raw_reward
         metadata["stats"] = stats
         if in_exp and (path.parent / "package_versions.txt").is_file():

@@ -49,7 +49,8 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
-from generator.importers.otlp_json import SpanEvent, SpanRecord, TraceBuilder, slug, summarise_drafts
+from generator.importers._common import slug_hashed
+from generator.importers.otlp_json import SpanEvent, SpanRecord, TraceBuilder, summarise_drafts
 from generator.jsonread import expect, pointer
 from generator.model import RunDraft, Trace
 
@@ -252,8 +253,8 @@ class AnyAgent(Importer):
         abs_path = str(path.resolve())
         stem = path.name[:-5] if path.name.lower().endswith(".json") else path.name
         return [RunDraft(
-            run_id=slug(stem),
-            agent=slug(facts["agent"]) if facts["agent"] else None,
+            run_id=slug_hashed(stem),
+            agent=slug_hashed(facts["agent"]) if facts["agent"] else None,
             agent_name=facts["agent"],
             model=models[0] if len(models) == 1 else (", ".join(models) if models else None),
             harness="any-agent",

@@ -79,12 +79,12 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import is_number, slug_or
 from generator.importers.harbor_atif import _recording_of
 from generator.jsonread import expect
 from generator.model import RunDraft, Step, StepKind, Trace
 
 _HEAD_BYTES = 64 * 1024
-_NUMBER = (int, float)
 _SECRET_KEY = re.compile(r"key|token|secret|passw|auth|cookie|credential|session", re.IGNORECASE)
 _GENERIC_STEMS = {"recording", "agent", "tests", "test", "session", "terminal", "cast", "record"}
 _GENERIC_DIRS = {"agent", "sessions", "session", "logs", "recordings", "agent-logs", "casts"}
@@ -92,17 +92,6 @@ _ENTER = re.compile(r"[\r\n\x03\x04\x1a]")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_RESIZES = 1000
 _MAX_TIME_S = 1e9  # about 31 years: event times (v3: sums of intervals) beyond this are refused
-
-
-def _slug(text: str, fallback: str = "recording") -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
-    s = re.sub(r"-{2,}", "-", s).strip("-._")
-    s = s[:128].rstrip("-._")
-    return s or fallback
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, _NUMBER) and not isinstance(v, bool)
 
 
 def _caret(text: str) -> str:
@@ -315,7 +304,7 @@ class Asciicast(Importer):
             ts = header.get("timestamp")
             start = None
             if ts is not None:
-                if not _is_number(ts):
+                if not is_number(ts):
                     raise InputError(label, "line 1", "expected the header timestamp as unix seconds (a number)")
                 try:
                     start = dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
@@ -352,7 +341,7 @@ class Asciicast(Importer):
                 if not isinstance(ev, list) or len(ev) != 3:
                     raise InputError(label, place, "expected an event [time, code, data] (a 3-element array)")
                 when, code, data = ev
-                if not _is_number(when):
+                if not is_number(when):
                     raise InputError(label, place, "expected the event time as a number of seconds")
                 if not isinstance(code, str):
                     raise InputError(label, place, "expected the event code as a string (o, i, m, r or x)")
@@ -430,7 +419,7 @@ class Asciicast(Importer):
             reason = f"exit status {exit_status}" if exit_status is not None else "exit"
             metadata["exit_status"] = exit_status
         dur = header.get("duration")
-        duration = float(dur) if _is_number(dur) else (t if events else None)
+        duration = float(dur) if is_number(dur) else (t if events else None)
         task, _ = _identity(path)
         yield Trace(
             id=task, task_id=task, trial=1, status="completed", termination_reason=reason,
@@ -456,13 +445,13 @@ class Asciicast(Importer):
         if isinstance(meta.get("env"), dict) and isinstance(meta["env"].get("SHELL"), str):
             environment["shell"] = meta["env"]["SHELL"]
         metadata = {k: meta[k] for k in ("asciicast_version", "title", "command") if k in meta}
-        if _is_number(header.get("timestamp")):
+        if is_number(header.get("timestamp")):
             try:
                 metadata["recorded_at"] = dt.datetime.fromtimestamp(header["timestamp"], tz=dt.timezone.utc).isoformat()
             except (OverflowError, OSError, ValueError):
                 pass
         absf = str(path.resolve())
         return [RunDraft(
-            run_id=_slug(task), tasks=[task], format=self.name, files=[absf], names={absf: name},
+            run_id=slug_or(task, "recording"), tasks=[task], format=self.name, files=[absf], names={absf: name},
             formats={absf: self.name}, environment=environment, metadata=metadata,
         )]

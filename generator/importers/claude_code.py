@@ -89,16 +89,14 @@ from typing import Any, Iterator
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import add_usage, slug_hashed, text_or_json
 from generator.importers._cli_common import (
     Notes,
-    add_usage,
     command_text,
     final_answer,
     int_field,
     iter_lines,
-    json_text,
     read_head_lines,
-    slug,
     timestamp,
     tool_kind,
 )
@@ -140,11 +138,11 @@ def _block_text(content: Any) -> str:
                 elif block.get("type") in ("image", "document"):
                     parts.append(f"[{block['type']}]")
                 else:
-                    parts.append(json_text(block))
+                    parts.append(text_or_json(block))
             else:
-                parts.append(json_text(block))
+                parts.append(text_or_json(block))
         return "\n".join(parts)
-    return json_text(content)
+    return text_or_json(content)
 
 
 class _Session:
@@ -376,7 +374,7 @@ class ClaudeCode(Importer):
                 elif btype in ("image", "document"):
                     texts.append(f"[{btype}]")
                 else:
-                    texts.append(json_text(block))
+                    texts.append(text_or_json(block))
             if texts:
                 s.add(on_main, kind=StepKind.message, actor="user", title=title, content="\n".join(texts), timestamp=ts,
                       source=f"line {number}")
@@ -391,13 +389,13 @@ class ClaudeCode(Importer):
         subtype = rec.get("subtype") if isinstance(rec.get("subtype"), str) else None
         title, on_main = self._titles(s, rec, abandoned, subtype or "system")
         content = rec.get("content")
-        text = content if isinstance(content, str) else (json_text(content) if content is not None else "")
+        text = content if isinstance(content, str) else (text_or_json(content) if content is not None else "")
         if not text and rec.get("compactMetadata") is not None:
-            text = json_text(rec["compactMetadata"])
+            text = text_or_json(rec["compactMetadata"])
         if not text:  # e.g. the stream-json init line: its settings are the content
             rest = {k: v for k, v in rec.items() if k not in ("type", "subtype", "uuid", "parentUuid", "session_id",
                                                               "sessionId", "timestamp", "isSidechain")}
-            text = json_text(rest) if rest else ""
+            text = text_or_json(rest) if rest else ""
         is_err = rec.get("level") == "error"
         s.add(False, kind=StepKind.error if is_err else StepKind.observation, actor="harness", title=title,
               content=text, is_error=is_err, timestamp=ts, source=f"line {number}")
@@ -465,7 +463,7 @@ class ClaudeCode(Importer):
                     expect(block.get("name"), str, label, bplace + "/name", "the tool name as a string")
                     calls.append((number, b, block))
                 else:
-                    texts.append(json_text(block))
+                    texts.append(text_or_json(block))
                     text_line = text_line or number
         before = len(s.steps)
         text = "\n\n".join(t for t in texts if t)
@@ -483,7 +481,7 @@ class ClaudeCode(Importer):
             kind = tool_kind(name)
             cmd = command_text(name, args) if kind == StepKind.terminal_command else None
             s.add(on_main, kind=kind, actor="assistant", title=title or name,
-                         content=cmd if cmd is not None else (json_text(args) if args is not None else ""),
+                         content=cmd if cmd is not None else (text_or_json(args) if args is not None else ""),
                          tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid, model=model,
                          usage=usage if (i == 0 and len(s.steps) == before) else None, timestamp=ts,
                          source=f"line {number}#/message/content/{b}")
@@ -628,7 +626,7 @@ class ClaudeCode(Importer):
             env["git_branch"] = trace.metadata["gitBranch"]
         abs_path = str(path.resolve())
         return [RunDraft(
-            run_id=slug(trace.id),
+            run_id=slug_hashed(trace.id),
             agent="claude-code",
             agent_name="Claude Code",
             organisation="Anthropic",

@@ -119,10 +119,12 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import add_usage
 from generator.importers._webutil import (
     REDACTED,
     clip,
     dumps,
+    finite_num,
     is_secret_key,
     is_static_resource,
     parse_time,
@@ -254,16 +256,8 @@ def _sibling_label(label: str, anchor: Path, other: Path) -> str:
 # --------------------------------------------------------------------------
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return float(value)
-
-
 def _int(value: Any) -> int | None:
-    n = _num(value)
+    n = finite_num(value)
     return int(n) if n is not None else None
 
 
@@ -359,7 +353,7 @@ def _usage_from(obj: Any) -> Usage | None:
 
     def first(*keys: str) -> float | None:
         for k in keys:
-            v = _num(obj.get(k))
+            v = finite_num(obj.get(k))
             if v is not None:
                 return v
         return None
@@ -370,29 +364,12 @@ def _usage_from(obj: Any) -> Usage | None:
     cost = first("estimated_cost_usd", "total_cost_usd", "cost_usd")
     c = obj.get("cost")
     if cost is None and isinstance(c, dict):
-        cost = _num(c.get("total"))
+        cost = finite_num(c.get("total"))
     elif cost is None:
-        cost = _num(c)
+        cost = finite_num(c)
     if inp is None and out is None and total is None and cost is None:
         return None
     return Usage(input_tokens=_int(inp), output_tokens=_int(out), total_tokens=_int(total), cost_usd=cost)
-
-
-def _add_usage(a: Usage, b: Usage | None) -> Usage:
-    if b is None:
-        return a
-
-    def plus(x: Any, y: Any) -> Any:
-        if x is None:
-            return y
-        if y is None:
-            return x
-        return x + y
-
-    return Usage(input_tokens=plus(a.input_tokens, b.input_tokens),
-                 output_tokens=plus(a.output_tokens, b.output_tokens),
-                 total_tokens=plus(a.total_tokens, b.total_tokens),
-                 cost_usd=plus(a.cost_usd, b.cost_usd))
 
 
 def _parse_args(args: Any) -> Any:
@@ -475,7 +452,7 @@ class _Run:
         key = step.timestamp.timestamp() if step.timestamp else None
         self.items.append((key, stream, len(self.items), step))
         if step.usage is not None:
-            self.step_usage = _add_usage(self.step_usage, step.usage)
+            self.step_usage = add_usage(self.step_usage, step.usage)
 
     # -- agent messages ----------------------------------------------------
 
@@ -696,7 +673,7 @@ class _Run:
         self.add(0, Step(kind=StepKind.error if is_error else StepKind.message, actor="assistant", timestamp=ts,
                          title=f"result ({rec.get('subtype')})" if rec.get("subtype") else "result",
                          content=clip(_text(rec.get("result")), TEXT_LIMIT)[0], is_error=is_error,
-                         duration_s=(_num(rec.get("duration_ms")) or 0) / 1000 or None, source=src))
+                         duration_s=(finite_num(rec.get("duration_ms")) or 0) / 1000 or None, source=src))
 
     # -- browser actions ---------------------------------------------------
 
@@ -709,7 +686,7 @@ class _Run:
             if not isinstance(kind, str):
                 raise InputError(label, f"line {number}", "expected a DOM event with a 'type' string")
             ts = rec.get("timestamp")
-            if ts is not None and _num(ts) is None:
+            if ts is not None and finite_num(ts) is None:
                 raise InputError(label, f"line {number}", "expected 'timestamp' as epoch milliseconds (number)")
             when = self.ts(ts, "ms")
             self.add(1, Step(kind=StepKind.browser_event, actor="agent", timestamp=when, title=kind,
@@ -768,7 +745,7 @@ class _Run:
             if not isinstance(method, str) or not isinstance(url, str):
                 raise InputError(label, f"line {number}", "expected a request with 'method' and 'url' strings")
             ts = rec.get("timestamp")
-            if ts is not None and _num(ts) is None:
+            if ts is not None and finite_num(ts) is None:
                 raise InputError(label, f"line {number}", "expected 'timestamp' as epoch seconds (number)")
             rtype = rec.get("resource_type") if isinstance(rec.get("resource_type"), str) else None
             headers = rec.get("headers") if isinstance(rec.get("headers"), dict) else {}
@@ -1190,7 +1167,7 @@ class ClawBench(Importer):
             total = Usage()
             for number, rec in iter_jsonl(usage_file, run.lab(usage_file)):
                 expect(rec, dict, run.lab(usage_file), f"line {number}", "a usage object per line")
-                total = _add_usage(total, _usage_from(rec))
+                total = add_usage(total, _usage_from(rec))
             usage = total
         if usage is None:
             usage = run.step_usage
@@ -1198,7 +1175,7 @@ class ClawBench(Importer):
         if naive:
             run.notes.append("run-meta.json timestamp has no zone (written in UTC); taken as UTC")
         started = started or run.first_ts
-        duration = _num(meta.get("duration_seconds"))
+        duration = finite_num(meta.get("duration_seconds"))
         if duration is None and run.first_ts is not None and run.last_ts is not None:
             duration = (run.last_ts - run.first_ts).total_seconds()
         if run.naive:
@@ -1373,8 +1350,8 @@ class ClawBench(Importer):
         expect(doc, dict, label, "", "rescore-summary.json as an object")
         overall = None
         for key in ("reward_pct_lenient", "reward_pct_strict", "pass_rate_with_judge"):
-            if _num(doc.get(key)) is not None:
-                overall = _num(doc[key])
+            if finite_num(doc.get(key)) is not None:
+                overall = finite_num(doc[key])
                 break
         per_task: dict[str, float] = {}
         rows = doc.get("tasks")

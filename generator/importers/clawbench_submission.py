@@ -43,18 +43,13 @@ from typing import Any, Iterator
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import num as _num
 from generator.importers._webutil import parse_time, slug
 from generator.jsonread import expect, load_json, pointer
 from generator.model import DeclaredScores, RunDraft, Trace
 
 _MARKERS = (b'"submission_id"', b'"task_results"')
 _HEAD = 64 * 1024
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def _looks_like_submission(doc: Any) -> bool:

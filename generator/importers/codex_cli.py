@@ -86,17 +86,15 @@ from typing import Any, Iterator
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import add_usage, slug_hashed, text_or_json
 from generator.importers._cli_common import (
     Notes,
-    add_usage,
     command_text,
     final_answer,
     int_field,
     iter_lines,
-    json_text,
     parse_args,
     read_head_lines,
-    slug,
     timestamp,
     tool_kind,
 )
@@ -143,7 +141,7 @@ def _content_text(content: Any, label: str, place: str) -> str:
         elif item.get("type") in ("input_image", "image"):
             parts.append("[image]")
         else:
-            parts.append(json_text(item))
+            parts.append(text_or_json(item))
     return "\n".join(parts)
 
 
@@ -166,7 +164,7 @@ def _token_usage(u: Any, label: str, place: str) -> tuple[Usage | None, dict[str
 def _output(raw: Any, label: str, place: str) -> tuple[str, bool, float | None]:
     """(text, is_error, duration) of a function_call_output payload."""
     if isinstance(raw, dict):  # {content, success} (older failure shape) or structured
-        text = raw.get("content") if isinstance(raw.get("content"), str) else json_text(raw)
+        text = raw.get("content") if isinstance(raw.get("content"), str) else text_or_json(raw)
         return text, raw.get("success") is False, None
     if isinstance(raw, list):
         return _content_text(raw, label, place), False, None
@@ -179,7 +177,7 @@ def _output(raw: Any, label: str, place: str) -> tuple[str, bool, float | None]:
         meta = parsed["metadata"]
         code = meta.get("exit_code")
         dur = meta.get("duration_seconds")
-        text = parsed["output"] if isinstance(parsed["output"], str) else json_text(parsed["output"])
+        text = parsed["output"] if isinstance(parsed["output"], str) else text_or_json(parsed["output"])
         return (text, isinstance(code, int) and not isinstance(code, bool) and code != 0,
                 float(dur) if isinstance(dur, (int, float)) and not isinstance(dur, bool) else None)
     m = _EXIT.search(raw[:400])
@@ -296,7 +294,7 @@ class CodexCli(Importer):
             elif kind == "compacted":
                 msg = payload.get("message")
                 r.steps.append(Step(kind=StepKind.observation, actor="harness", title="compacted",
-                                    content=msg if isinstance(msg, str) else json_text(payload), timestamp=ts,
+                                    content=msg if isinstance(msg, str) else text_or_json(payload), timestamp=ts,
                                     source=f"line {number}"))
                 r.response_first = None
             elif kind == "response_item":
@@ -391,7 +389,7 @@ class CodexCli(Importer):
                 kind = StepKind.terminal_command
             cmd = command_text(name, args) if kind == StepKind.terminal_command else None
             r.steps.append(Step(kind=kind, actor="assistant", title=name,
-                                content=cmd if cmd is not None else (json_text(args) if args is not None else ""),
+                                content=cmd if cmd is not None else (text_or_json(args) if args is not None else ""),
                                 tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid,
                                 model=r.model, timestamp=ts, source=src))
         elif itype in OUTPUT_TYPES:
@@ -415,14 +413,14 @@ class CodexCli(Importer):
             self._open_response(r)
             action = p.get("action")
             r.steps.append(Step(kind=StepKind.browser_event, actor="assistant", title="web search",
-                                content=json_text(action) if action is not None else "", timestamp=ts, source=src))
+                                content=text_or_json(action) if action is not None else "", timestamp=ts, source=src))
         elif itype == "ghost_snapshot":
             r.skipped["ghost_snapshot items (git snapshots)"] += 1
         elif itype in ("compaction", "compaction_summary"):
             r.steps.append(Step(kind=StepKind.observation, actor="harness", title="compaction",
                                 content="[encrypted compaction summary]", timestamp=ts, source=src))
         else:
-            r.steps.append(Step(kind=StepKind.observation, actor=None, title=str(itype), content=json_text(p),
+            r.steps.append(Step(kind=StepKind.observation, actor=None, title=str(itype), content=text_or_json(p),
                                 timestamp=ts, source=src))
             r.notes.add("some response items have types this reader does not know; shown as observations")
 
@@ -452,7 +450,7 @@ class CodexCli(Importer):
                     r.state, r.state_detail = "open", None
                 return
             text = p.get("message", p.get("text"))
-            text = text if isinstance(text, str) else json_text(text)
+            text = text if isinstance(text, str) else text_or_json(text)
             if etype == "user_message":
                 r.response_first = None
                 r.state, r.state_detail = "open", None
@@ -479,7 +477,7 @@ class CodexCli(Importer):
             r.response_first = None
         elif etype == "error":
             msg = p.get("message")
-            text = msg if isinstance(msg, str) else json_text(p)
+            text = msg if isinstance(msg, str) else text_or_json(p)
             r.state, r.state_detail = "error", text
             r.steps.append(Step(kind=StepKind.error, actor="harness", title="error", content=text, is_error=True,
                                 timestamp=ts, source=src))
@@ -487,9 +485,9 @@ class CodexCli(Importer):
             self._end_event(r, etype, p, ts, src, output_ids)
         elif etype in OBSERVED_EVENTS:
             if etype == "item_completed" and isinstance(p.get("item"), dict):
-                content = json_text(p["item"].get("text", p["item"]))
+                content = text_or_json(p["item"].get("text", p["item"]))
             else:
-                content = p.get("message") if isinstance(p.get("message"), str) else json_text(p)
+                content = p.get("message") if isinstance(p.get("message"), str) else text_or_json(p)
             r.steps.append(Step(kind=StepKind.observation, actor="harness", title=str(etype), content=content,
                                 timestamp=ts, source=src))
         else:
@@ -512,7 +510,7 @@ class CodexCli(Importer):
         else:
             result = p.get("result")
             failed = isinstance(result, dict) and ("Err" in result or result.get("isError") is True)
-            text = json_text(result) if result is not None else ""
+            text = text_or_json(result) if result is not None else ""
         dur = _duration(p.get("duration"))
         if cid is not None and cid in output_ids:
             if cid in r.results:
@@ -606,7 +604,7 @@ class CodexCli(Importer):
         abs_path = str(path.resolve())
         version = trace.metadata.get("cli_version")
         return [RunDraft(
-            run_id=slug(trace.id),
+            run_id=slug_hashed(trace.id),
             agent="codex",
             agent_name="Codex CLI",
             organisation="OpenAI",

@@ -62,17 +62,14 @@ from typing import Any, Iterator
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import SNIFF_BYTES, add_usage, slug_hashed, text_or_json
 from generator.importers._cli_common import (
-    SNIFF_BYTES,
     Notes,
-    add_usage,
     command_text,
     int_field,
     iter_lines,
-    json_text,
     parse_args,
     read_head_lines,
-    slug,
     timestamp,
     tool_kind,
 )
@@ -102,14 +99,14 @@ def _parts_text(content: Any, label: str, place: str) -> str:
             elif isinstance(part.get("functionResponse"), dict):
                 out.append(_function_response(part["functionResponse"]))
             elif isinstance(part.get("functionCall"), dict):
-                out.append(json_text(part["functionCall"]))
+                out.append(text_or_json(part["functionCall"]))
             elif "inlineData" in part or "fileData" in part:
                 data = part.get("inlineData") or part.get("fileData") or {}
                 out.append(f"[{data.get('mimeType', 'file') if isinstance(data, dict) else 'file'}]")
             else:
-                out.append(json_text(part))
+                out.append(text_or_json(part))
         else:
-            out.append(json_text(part))
+            out.append(text_or_json(part))
     return "\n".join(out)
 
 
@@ -119,8 +116,8 @@ def _function_response(fr: dict) -> str:
         for key in ("output", "error", "content"):
             if key in resp:
                 value = resp[key]
-                return value if isinstance(value, str) else json_text(value)
-    return json_text(resp) if resp is not None else ""
+                return value if isinstance(value, str) else text_or_json(value)
+    return text_or_json(resp) if resp is not None else ""
 
 
 def _usage(tokens: Any, label: str, place: str) -> tuple[Usage | None, int]:
@@ -261,7 +258,7 @@ class GeminiCli(Importer):
                         subject, desc = th.get("subject"), th.get("description")
                         thoughts.append("[thought] " + ": ".join(str(x) for x in (subject, desc) if x))
                     else:
-                        thoughts.append("[thought] " + json_text(th))
+                        thoughts.append("[thought] " + text_or_json(th))
                 content = "\n".join(thoughts + ([text] if text else []))
                 step = Step(kind=StepKind.model_call, actor="assistant", content=content, model=model, usage=u,
                             timestamp=ts, source=src)
@@ -281,7 +278,7 @@ class GeminiCli(Importer):
                     cmd = command_text(name, args) if kind == StepKind.terminal_command else None
                     display = call.get("displayName")
                     steps.append(Step(kind=kind, actor="assistant", title=display if isinstance(display, str) and display else name,
-                                      content=cmd if cmd is not None else (json_text(args) if args is not None else ""),
+                                      content=cmd if cmd is not None else (text_or_json(args) if args is not None else ""),
                                       tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid,
                                       model=model, timestamp=cts, source=f"{base}/toolCalls/{j}"))
                     status = call.get("status")
@@ -292,7 +289,7 @@ class GeminiCli(Importer):
                         if isinstance(disp, dict) and isinstance(disp.get("fileDiff"), str):
                             disp = disp["fileDiff"]  # edits: the diff the CLI showed (the result only says "ok")
                         if disp is not None:
-                            dtext = disp if isinstance(disp, str) else json_text(disp)
+                            dtext = disp if isinstance(disp, str) else text_or_json(disp)
                             if dtext.strip() and dtext.strip() not in rtext:
                                 rtext = f"{rtext}\n\n{dtext}" if rtext else dtext
                         steps.append(Step(kind=StepKind.tool_result, actor="tool", title=name, content=rtext,
@@ -309,7 +306,7 @@ class GeminiCli(Importer):
                                   source=src))
             else:
                 unknown[mtype] += 1
-                steps.append(Step(kind=StepKind.observation, actor=None, title=mtype, content=text or json_text(m),
+                steps.append(Step(kind=StepKind.observation, actor=None, title=mtype, content=text or text_or_json(m),
                                   timestamp=ts, source=src))
         if unknown:
             notes.add("messages of unknown types shown as observations: " + ", ".join(f"{k} ×{n}" for k, n in sorted(unknown.items())))
@@ -366,7 +363,7 @@ class GeminiCli(Importer):
         (trace,) = list(self.traces(path, label))
         abs_path = str(path.resolve())
         return [RunDraft(
-            run_id=slug(trace.id),
+            run_id=slug_hashed(trace.id),
             agent="gemini-cli",
             agent_name="Gemini CLI",
             organisation="Google",

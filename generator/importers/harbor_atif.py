@@ -143,6 +143,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import fmt_number, is_number, short, slug_or
 from generator.jsonread import expect, load_json, pointer
 from generator.model import RunDraft, Step, StepKind, ToolCall, Trace, Usage
 
@@ -182,13 +183,6 @@ _SHOWN = {
 # --------------------------------------------------------------------------
 
 
-def _slug(text: str, fallback: str = "atif") -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
-    s = re.sub(r"-{2,}", "-", s).strip("-._")
-    s = s[:128].rstrip("-._")
-    return s or fallback
-
-
 def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
@@ -215,15 +209,6 @@ def _main_of(path: Path) -> Path | None:
 def _base_stem(path: Path) -> str:
     m = _RELATED.match(path.name)
     return m["base"] if m else path.name[: -len(path.suffix)] if path.suffix else path.name
-
-
-def _short(value: Any, limit: int = 240) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _fmt(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, _NUMBER) and not isinstance(x, bool) else str(x)
 
 
 def _clean(value: Any) -> Any:
@@ -563,10 +548,10 @@ class _Trial:
                 elif isinstance(part.get("text"), str):
                     out.append(part["text"])
                 else:
-                    out.append(_short(part, 2000))
+                    out.append(short(part, 2000))
             return "\n".join(out)
         if isinstance(value, (dict, int, float)) and not isinstance(value, bool):
-            return _short(value, 100_000)
+            return short(value, 100_000)
         found = type(value).__name__
         raise InputError(label, place, f"expected message content (a string or a list of content parts), found {found}")
 
@@ -626,12 +611,12 @@ class _Trial:
             first = next((ln.strip() for ln in command.splitlines() if ln.strip()), "")
             if not first:
                 wait = args.get("duration") if isinstance(args, dict) else None
-                first = f"wait {_fmt(wait)}s" if isinstance(wait, _NUMBER) and not isinstance(wait, bool) else "(no keys)"
+                first = f"wait {fmt_number(wait)}s" if is_number(wait) else "(no keys)"
             return Step(kind=StepKind.terminal_command, actor=actor, timestamp=ts, title=first[:120],
                         content=command, tool_call=call, tool_call_id=call_id or None, model=model,
                         source=prefix + place)
         return Step(kind=StepKind.tool_call, actor=actor, timestamp=ts, title=name,
-                    content=_short(args, 10_000) if args is not None else "", tool_call=call,
+                    content=short(args, 10_000) if args is not None else "", tool_call=call,
                     tool_call_id=call_id or None, model=model, source=prefix + place)
 
     # -- subagents --------------------------------------------------------
@@ -925,14 +910,14 @@ class HarborAtif(Importer):
                     if key is not None:
                         score = float(rewards[key])
                         score_source = f"result.json verifier_result.rewards.{key}"
-                    lines = [f"{k} = {_fmt(v)}" for k, v in rewards.items()]
+                    lines = [f"{k} = {fmt_number(v)}" for k, v in rewards.items()]
                     if key is None and rewards:
                         lines.append("several rewards and none named 'reward': no single score")
                     if error:
                         lines.append(f"exception: {error}")
                     explanation = "Harbor verifier rewards:\n" + "\n".join(lines) if lines else "no rewards"
                     steps.append(Step(kind=StepKind.score, actor="verifier",
-                                      title=f"reward {_fmt(score)}" if score is not None else "rewards",
+                                      title=f"reward {fmt_number(score)}" if score is not None else "rewards",
                                       content=explanation, source="result.json#/verifier_result"))
                     deciding = len(steps) if score is not None else None
             if score is None:
@@ -976,7 +961,7 @@ class HarborAtif(Importer):
                 inp = fm.get("total_prompt_tokens") if isinstance(fm.get("total_prompt_tokens"), int) else None
                 out = fm.get("total_completion_tokens") if isinstance(fm.get("total_completion_tokens"), int) else None
                 c = fm.get("total_cost_usd")
-                cost = float(c) if isinstance(c, _NUMBER) and not isinstance(c, bool) else None
+                cost = float(c) if is_number(c) else None
                 if inp is not None or out is not None or cost is not None:
                     notes.append("no step has metrics: usage is the final_metrics of the last file")
         fm_last = trial.last_doc.get("final_metrics") if isinstance(trial.last_doc.get("final_metrics"), dict) else {}
@@ -1083,7 +1068,7 @@ class HarborAtif(Importer):
         source = trace.metadata.get("harbor_source")
         if isinstance(source, str) and source:
             name, _, ver = source.partition("@")
-            benchmark = _slug(name) if name else None
+            benchmark = slug_or(name, "atif") if name else None
             version = ver or None
         run_name = unit.name if unit is not None and unit.name else _base_stem(path)
         job = unit.parent if res_path is not None and unit is not None else None
@@ -1093,14 +1078,14 @@ class HarborAtif(Importer):
             run_name = "__".join(p for p in (job.name, trace.agent, trace.model, source) if p)
         agent_id = None
         if trace.agent or trace.model:
-            agent_id = _slug("-".join(p for p in (trace.agent, trace.model) if p))
+            agent_id = slug_or("-".join(p for p in (trace.agent, trace.model) if p), "atif")
         metadata: dict[str, Any] = {k: trace.metadata[k] for k in ("session_id", "schema_version", "harbor_trial_name",
                                                                    "harbor_task_checksum") if k in trace.metadata}
         environment: dict[str, Any] = {}
         if isinstance(doc_agent, dict) and doc_agent:
             environment["agent_extra"] = doc_agent
         return [RunDraft(
-            run_id=_slug(run_name), agent=agent_id,
+            run_id=slug_or(run_name, "atif"), agent=agent_id,
             agent_name=(f"{trace.agent} ({trace.model})" if trace.agent and trace.model else trace.agent or trace.model),
             model=trace.model, harness=trace.agent, harness_version=harness_version,
             benchmark=benchmark, benchmark_version=version, tasks=[trace.task_id], format=self.name,

@@ -113,6 +113,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import integer as _int, json_text as _json_text, num as _num, slug as _slug
 from generator.jsonread import expect, load_json, loads, pointer
 from generator.model import DeclaredScores, RunDraft, Step, StepKind, ToolCall, Trace, Usage
 
@@ -137,8 +138,6 @@ LEGACY_CONTENT = "tc://"
 _SAMPLE_MEMBER = re.compile(r"^samples/([^/]+)\.json$")
 _CHUNKED_MEMBER = re.compile(r"^samples/([^/]+)/")
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 _SKIP_WHY = {
     "span_begin": "span markers",
@@ -159,25 +158,8 @@ _ZSTD_MISSING = "this .eval uses zstd compression; install the extra: pip instal
 # --------------------------------------------------------------------------
 
 
-def _slug(text: Any) -> str | None:
-    """An id matching ``ID_PATTERN`` from free text, or None when nothing is left."""
-    if text is None:
-        return None
-    s = _SLUG_BAD.sub("-", str(text))
-    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
-    s = s[:128].rstrip("._-")
-    return s if s and _ID_OK.match(s) else None
-
-
 def _strip_pkg(name: str) -> str:
     return name.rsplit("/", 1)[-1]
-
-
-def _json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return str(value)
 
 
 def _small_json(value: Any) -> bool:
@@ -185,20 +167,6 @@ def _small_json(value: Any) -> bool:
         return len(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)) <= MAX_ENV_VALUE_BYTES
     except TypeError:
         return False
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
 
 
 def score_to_float(value: Any) -> float | None:

@@ -129,10 +129,17 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import (
+    integer as _int,
+    json_text as _json_text,
+    num as _num,
+    read_head as _read_head,
+    slug as _slug,
+    visible as _visible,
+)
 from generator.jsonread import expect, load_json, pointer
 from generator.model import RunDraft, Step, StepKind, ToolCall, Trace, Usage
 
-SNIFF_BYTES = 64 * 1024
 TAIL_BYTES = 4 * 1024
 MAX_FOLDER_SNIFFS = 200
 FORMAT = "mini-swe-agent"
@@ -143,8 +150,6 @@ _FORMAT_RE = re.compile(rb'"trajectory_format"\s*:\s*"mini-swe-agent')
 _SYSTEM_FIRST = re.compile(rb'^\[\s*\{\s*"role"\s*:\s*"system"')
 _RETURNCODE = re.compile(r"<returncode>\s*(-?\d+)\s*</returncode>")
 _DEFAULT_REGEXES = (r"```mswea_bash_command\s*\n(.*?)\n```", r"```bash\s*\n(.*?)\n```")
-_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 _LIMITS = {"LimitsExceeded", "TimeExceeded", "ContextWindowExceededError", "FormatError", "RepeatedFormatError"}
 _STOPPED = {"UserInterruption", "KeyboardInterrupt"}
@@ -153,41 +158,6 @@ _STOPPED = {"UserInterruption", "KeyboardInterrupt"}
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-
-
-def _slug(text: Any) -> str | None:
-    if text is None:
-        return None
-    s = _SLUG_BAD.sub("-", str(text))
-    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
-    s = s[:128].rstrip("._-")
-    return s if s and _ID_OK.match(s) else None
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
-def _json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return str(value)
-
-
-def _read_head(path: Path, size: int = SNIFF_BYTES) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(size)
 
 
 def _read_tail(path: Path, size: int = TAIL_BYTES) -> bytes:
@@ -207,10 +177,6 @@ def _task_stem(name: str) -> str:
 
 def _is_preds_name(name: str) -> bool:
     return name.endswith(".json") and "preds" in name.lower()
-
-
-def _visible(p: Path) -> bool:
-    return not p.name.startswith(".")
 
 
 def _first_elements(head: bytes, n: int = 2) -> list:

@@ -182,22 +182,19 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import json_text, num, read_head, slug
 from generator.importers._openhands_common import (
     NAIVE_NOTE,
     Clock,
     MetricsIndex,
     Outcome,
     join,
-    json_text,
-    num,
-    slug,
 )
 from generator.importers._openhands_v0 import V0Reader
 from generator.importers._openhands_v1 import V1Reader
 from generator.jsonread import expect, iter_jsonl, load_json, pointer
 from generator.model import DeclaredScores, RunDraft, Step, StepKind, Trace, Usage
 
-SNIFF_BYTES = 64 * 1024
 FORMAT = "openhands"
 EVENT_FILE = re.compile(r"^event-(\d+)-[0-9A-Za-z-]+\.json$")
 _LIMIT_ERROR = re.compile(r"maximum iteration|max(?:imum)? iterations?|budget|context window|"
@@ -215,11 +212,6 @@ _EXECUTION_STATUS = {"finished": "completed", "error": "error", "stuck": "limit"
 # --------------------------------------------------------------------------
 # Detection helpers
 # --------------------------------------------------------------------------
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(SNIFF_BYTES)
 
 
 def _first_list_element(head: bytes) -> Any:
@@ -288,7 +280,7 @@ def _event_files(root: Path) -> list[Path]:
 
 
 def _base_state_reason(path: Path) -> str | None:
-    head = _head(path).lstrip()
+    head = read_head(path).lstrip()
     if not head.startswith(b"{"):
         return "base_state.json is not a JSON object"
     if b'"agent"' in head and (b'"execution_status"' in head or b'"stats"' in head or b'"persistence_dir"' in head):
@@ -706,15 +698,15 @@ class OpenHands(Importer):
         if name == "base_state.json":
             return _base_state_reason(path)
         if EVENT_FILE.match(name) and path.parent.name == "events":
-            head = _head(path).lstrip()
+            head = read_head(path).lstrip()
             if head.startswith(b"{") and b'"kind"' in head:
                 return None
             return "event file without a 'kind'"
         if name.endswith(".jsonl"):
-            why = _eval_record_reason(_head(path))
+            why = _eval_record_reason(read_head(path))
             return None if why is None else f"not an OpenHands evaluation output ({why})"
         if name.endswith(".json"):
-            head = _head(path)
+            head = read_head(path)
             stripped = head.lstrip()
             if stripped.startswith(b"["):
                 why = _v0_list_reason(head)

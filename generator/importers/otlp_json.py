@@ -143,7 +143,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -158,15 +157,13 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import add_usage, read_head, slug_hashed, text_or_json
 from generator.jsonread import check_strict, expect, loads, pointer
 from generator.model import RunDraft, Step, StepKind, ToolCall, Trace, Usage
 
-SNIFF_BYTES = 64 * 1024
 MAX_NOTE_KEYS = 25
 
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
-_SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _FIRST_KEY = re.compile(rb'^\s*\{\s*"([A-Za-z_]+)"\s*:')
 
 SPAN_KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
@@ -262,30 +259,6 @@ _STRUCTURAL = {
 # --------------------------------------------------------------------------
 
 
-def slug(text: Any) -> str | None:
-    """An id matching ``^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`` from free text, or None."""
-    if text is None:
-        return None
-    raw = str(text)
-    s = _SLUG_BAD.sub("-", raw)
-    s = re.sub(r"-{2,}", "-", s).lstrip("._-")
-    if len(s) > 128:
-        digest = hashlib.sha1(raw.encode("utf-8")).hexdigest()[:8]
-        s = f"{s[:119].rstrip('._-')}-{digest}"
-    s = s.rstrip("._-") if len(s) > 1 else s
-    return s if s and _ID_OK.match(s) else None
-
-
-def json_text(value: Any) -> str:
-    """Readable text of any JSON value (strings as they are)."""
-    if isinstance(value, str):
-        return value
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return str(value)
-
-
 def maybe_json(value: Any) -> Any:
     """Content attributes are often JSON inside a string: decode when it looks like JSON."""
     if isinstance(value, str):
@@ -344,14 +317,14 @@ def _part_text(part: Any) -> tuple[str, list[tuple[str | None, str, Any]], str |
     if isinstance(part, str):
         return part, [], None
     if not isinstance(part, dict):
-        return json_text(part), [], None
+        return text_or_json(part), [], None
     kind = part.get("type")
     if kind in ("text", "input_text", "output_text") or (kind is None and isinstance(part.get("text"), str)):
         text = part.get("content") if isinstance(part.get("content"), str) else part.get("text")
-        return (text if isinstance(text, str) else json_text(text)), [], None
+        return (text if isinstance(text, str) else text_or_json(text)), [], None
     if kind in ("reasoning", "thinking"):
         text = part.get("content") or part.get("thinking") or part.get("text") or ""
-        return "[reasoning] " + (text if isinstance(text, str) else json_text(text)), [], None
+        return "[reasoning] " + (text if isinstance(text, str) else text_or_json(text)), [], None
     if kind in ("tool_call", "tool_use", "function_call"):
         fn = part.get("function") if isinstance(part.get("function"), dict) else {}
         name = part.get("name") or fn.get("name")
@@ -364,12 +337,12 @@ def _part_text(part: Any) -> tuple[str, list[tuple[str | None, str, Any]], str |
         resp = part.get("response", part.get("content", part.get("output")))
         cid = part.get("id") or part.get("tool_use_id") or part.get("call_id")
         text = "\n".join(t for t in (_part_text(p)[0] for p in resp) if t) if isinstance(resp, list) else (
-            resp if isinstance(resp, str) else json_text(resp))
+            resp if isinstance(resp, str) else text_or_json(resp))
         return text, [], str(cid) if cid is not None else None
     if kind in ("blob", "file", "uri", "image", "image_url", "input_image", "audio"):
         detail = part.get("mime_type") or part.get("uri") or part.get("file_id") or part.get("modality") or ""
         return f"[{kind}{(' ' + str(detail)) if detail else ''}]", [], None
-    return json_text(part), [], None
+    return text_or_json(part), [], None
 
 
 def parse_messages(value: Any, default_role: str) -> list[Msg]:
@@ -382,14 +355,14 @@ def parse_messages(value: Any, default_role: str) -> list[Msg]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        return [Msg(default_role, json_text(value))]
+        return [Msg(default_role, text_or_json(value))]
     out: list[Msg] = []
     for item in value:
         if isinstance(item, str):
             out.append(Msg(default_role, item))
             continue
         if not isinstance(item, dict):
-            out.append(Msg(default_role, json_text(item)))
+            out.append(Msg(default_role, text_or_json(item)))
             continue
         if isinstance(item.get("message"), dict) and "role" not in item:  # gen_ai.choice body
             inner = dict(item["message"])
@@ -411,7 +384,7 @@ def parse_messages(value: Any, default_role: str) -> list[Msg]:
         elif isinstance(blocks, str):
             texts.append(blocks)
         elif blocks is not None:
-            texts.append(json_text(blocks))
+            texts.append(text_or_json(blocks))
         for tc in item.get("tool_calls") or []:
             if isinstance(tc, dict):
                 fn = tc.get("function") if isinstance(tc.get("function"), dict) else {}
@@ -431,7 +404,7 @@ def _flat_messages(attrs: dict[str, Any], prefix: str, style: str, default_role:
         pre = "message." if style == "oi" else ""
         role = row.get(pre + "role")
         content = row.get(pre + "content")
-        texts = [content] if isinstance(content, str) else ([json_text(content)] if content is not None else [])
+        texts = [content] if isinstance(content, str) else ([text_or_json(content)] if content is not None else [])
         if style == "oi":
             parts, _ = _indexed(row, "message.contents")
             for part in parts:
@@ -573,22 +546,6 @@ def span_usage(span: SpanRecord, label: str) -> Usage | None:
     return Usage(input_tokens=inp, output_tokens=out, total_tokens=total, cost_usd=cost)
 
 
-def _add_usage(a: Usage, b: Usage) -> Usage:
-    def add(x: Any, y: Any) -> Any:
-        if x is None:
-            return y
-        if y is None:
-            return x
-        return x + y
-
-    return Usage(
-        input_tokens=add(a.input_tokens, b.input_tokens),
-        output_tokens=add(a.output_tokens, b.output_tokens),
-        total_tokens=add(a.total_tokens, b.total_tokens),
-        cost_usd=add(a.cost_usd, b.cost_usd),
-    )
-
-
 def _model_of(span: SpanRecord) -> str | None:
     for key in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name"):
         value = span.attributes.get(key)
@@ -601,7 +558,7 @@ def _custom_lines(attrs: dict[str, Any], keys: Iterable[str]) -> str:
     lines = []
     for key in keys:
         value = attrs[key]
-        text = json_text(value)
+        text = text_or_json(value)
         lines.append(f"{key}: {text}" if "\n" not in text else f"{key}:\n{text}")
     return "\n".join(lines)
 
@@ -730,7 +687,7 @@ class TraceBuilder:
             if below(s):
                 skipped += 1
                 continue
-            total = _add_usage(total, u)
+            total = add_usage(total, u)
             counted += 1
         if skipped:
             self.notes.append(f"usage of {skipped} span(s) that repeat their descendants' usage is not added again")
@@ -913,7 +870,7 @@ class TraceBuilder:
                 for k in ("gen_ai.retrieval.query.text", "gen_ai.retrieval.documents"):
                     if k in span.attributes:
                         used.add(k)
-                        content = (content + "\n\n" if content else "") + json_text(maybe_json(span.attributes[k]))
+                        content = (content + "\n\n" if content else "") + text_or_json(maybe_json(span.attributes[k]))
             if not content:
                 content = self._custom(span, used, include_standard=role == "generic")
             state["main"] = self.add(kind=kind, actor=span.attributes.get("gen_ai.agent.name") or None, title=title,
@@ -943,7 +900,7 @@ class TraceBuilder:
                     result = span.attributes[k]
                     used.add(k)
                     break
-            text = json_text(maybe_json(result)) if result is not None else ""
+            text = text_or_json(maybe_json(result)) if result is not None else ""
             if not text and span.status == "error":
                 text = span.status_message
             self._mark("tool", text)
@@ -954,7 +911,7 @@ class TraceBuilder:
             out = self._output_text(span, used)
             is_root = not span.parent_id
             if out is None and is_root and role == "agent" and self.final_output is not None:
-                out = json_text(maybe_json(self.final_output))
+                out = text_or_json(maybe_json(self.final_output))
             if out is not None:
                 if is_root and role == "agent":
                     self.submission = out
@@ -991,14 +948,14 @@ class TraceBuilder:
         value = maybe_json(span.attributes[key])
         if key == "gen_ai.output.messages":
             msgs = parse_messages(value, "assistant")
-            return "\n\n".join(m.text for m in msgs if m.text) or json_text(value)
-        return json_text(value)
+            return "\n\n".join(m.text for m in msgs if m.text) or text_or_json(value)
+        return text_or_json(value)
 
     def _input_text(self, span: SpanRecord, used: set[str]) -> str:
         attrs = span.attributes
         if "input.value" in attrs:
             used.add("input.value")
-            return json_text(maybe_json(attrs["input.value"]))
+            return text_or_json(maybe_json(attrs["input.value"]))
         if "gen_ai.input.messages" in attrs:
             used.add("gen_ai.input.messages")
             msgs = parse_messages(attrs["gen_ai.input.messages"], "user")
@@ -1040,11 +997,11 @@ class TraceBuilder:
                 if ev.name == "gen_ai.content.prompt":
                     msgs += parse_messages(body, "user")
                 else:
-                    msgs += [Msg(ev.attributes.get("role") or role, json_text(maybe_json(body)) if body is not None else "",
+                    msgs += [Msg(ev.attributes.get("role") or role, text_or_json(maybe_json(body)) if body is not None else "",
                                  tool_call_id=ev.attributes.get("id"))]
         if not msgs and "input.value" in attrs:
             used.add("input.value")
-            msgs.append(Msg("user", json_text(maybe_json(attrs["input.value"]))))
+            msgs.append(Msg("user", text_or_json(maybe_json(attrs["input.value"]))))
         return msgs
 
     def _outputs(self, span: SpanRecord, used: set[str]) -> tuple[str, list[tuple[str | None, str, Any]], str | None]:
@@ -1083,13 +1040,13 @@ class TraceBuilder:
         for key in ("gen_ai.response.content", "output.value"):
             if key in attrs:
                 used.add(key)
-                return json_text(maybe_json(attrs[key])), [], key
+                return text_or_json(maybe_json(attrs[key])), [], key
         if "gen_ai.output" in attrs:  # any-agent: text, structured output, or a list of requested tool calls
             used.add("gen_ai.output")
             value = maybe_json(attrs["gen_ai.output"])
             if isinstance(value, list) and value and all(isinstance(v, dict) and "tool.name" in v for v in value):
                 return "", [(None, str(v["tool.name"]), _args(v.get("tool.args"))) for v in value], "gen_ai.output"
-            return json_text(value), [], "gen_ai.output"
+            return text_or_json(value), [], "gen_ai.output"
         return "", [], None
 
     # -- span kinds ----------------------------------------------------------
@@ -1115,7 +1072,7 @@ class TraceBuilder:
                                  is_error=span.status == "error", source=span.place)
         for cid, name, args in calls:
             step = self.add(kind=StepKind.tool_call, actor="assistant", title=name,
-                            content=json_text(args) if args is not None else "",
+                            content=text_or_json(args) if args is not None else "",
                             tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid,
                             model=model, timestamp=ts, source=span.place)
             self.pending_calls.append(step)
@@ -1158,7 +1115,7 @@ class TraceBuilder:
             return
         state["call_id"] = cid
         state["main"] = self.add(kind=StepKind.tool_call, actor=state.get("agent") or "assistant", title=name,
-                                 content=json_text(args) if args is not None else "",
+                                 content=text_or_json(args) if args is not None else "",
                                  tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid,
                                  timestamp=ts, is_error=span.status == "error", source=span.place)
 
@@ -1424,11 +1381,6 @@ def _records(msg: trace_service_pb2.ExportTraceServiceRequest, prep: _Prepared, 
     return out
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(SNIFF_BYTES)
-
-
 def _is_jsonl(path: Path, head: bytes) -> bool:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         return True
@@ -1456,7 +1408,7 @@ class OtlpJson(Importer):
             return "a folder; OTLP/JSON traces are single .json or .jsonl files"
         if path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
             return "not a .json or .jsonl file"
-        head = _head(path)
+        head = read_head(path)
         m = _FIRST_KEY.match(head)
         if not m:
             return "does not start with a JSON object"
@@ -1474,7 +1426,7 @@ class OtlpJson(Importer):
     def _groups(self, path: Path, label: str) -> Iterator[tuple[list[SpanRecord], list[str]]]:
         """(spans of one trace, notes) in completion order."""
         try:
-            head = _head(path)
+            head = read_head(path)
         except OSError as exc:
             raise InputError(label, "", f"cannot read file ({exc.strerror})") from None
         if not _is_jsonl(path, head):
@@ -1576,8 +1528,8 @@ class OtlpJson(Importer):
                 stem = stem[: -len(suffix)]
         models = facts["models"]
         return [RunDraft(
-            run_id=slug(stem),
-            agent=slug(facts["agent"]) if facts["agent"] else None,
+            run_id=slug_hashed(stem),
+            agent=slug_hashed(facts["agent"]) if facts["agent"] else None,
             agent_name=facts["agent"],
             model=models[0] if len(models) == 1 else (", ".join(models) if models else None),
             harness=harness,

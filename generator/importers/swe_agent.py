@@ -89,6 +89,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import visible as _visible
 from generator.jsonread import expect, iter_jsonl, load_json, pointer
 from generator.model import (
     DeclaredScores,
@@ -193,10 +194,6 @@ def _experiment_dir(traj: Path) -> Path:
     if parent.name == traj.stem and parent.parent != parent:
         return parent.parent
     return parent
-
-
-def _visible(p: Path) -> bool:
-    return not p.name.startswith(".")
 
 
 # --------------------------------------------------------------------------

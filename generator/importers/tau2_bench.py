@@ -85,6 +85,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import fmt_number, is_number, opt_str, slug_or
 from generator.jsonread import expect, load_json, pointer
 from generator.model import DeclaredScores, RunDraft, Step, StepKind, Submitter, ToolCall, Trace, Usage
 
@@ -116,26 +117,13 @@ _PASS_KEY = re.compile(r"^pass_(\d+)$")
 
 def _slug(text: str, fallback: str = "tau2") -> str:
     """A string matching ``model.ID_PATTERN``: lower case, ``[a-z0-9._-]``."""
-    s = re.sub(r"[^a-z0-9._-]+", "-", text.lower())
-    s = re.sub(r"-{2,}", "-", s).strip("-._")
-    s = s[:128].rstrip("-._")
-    return s or fallback
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, _NUMBER) and not isinstance(value, bool)
+    return slug_or(text.lower(), fallback)
 
 
 def _opt_number(value: Any, label: str, place: str, what: str) -> float | None:
     if value is None:
         return None
     return expect(value, _NUMBER, label, place, what)
-
-
-def _opt_str(value: Any, label: str, place: str, what: str) -> str | None:
-    if value is None:
-        return None
-    return expect(value, str, label, place, what)
 
 
 def _kind(doc: Any) -> str | None:
@@ -189,10 +177,6 @@ def _short(value: Any, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fmt(x: Any) -> str:
-    return f"{x:g}" if _is_number(x) else str(x)
-
-
 # --------------------------------------------------------------------------
 # Scorer explanation
 # --------------------------------------------------------------------------
@@ -200,7 +184,7 @@ def _fmt(x: Any) -> str:
 
 def _explain(ri: dict[str, Any]) -> str:
     """A readable summary of a tau2 ``RewardInfo``."""
-    lines = [f"reward {_fmt(ri.get('reward'))}"]
+    lines = [f"reward {fmt_number(ri.get('reward'))}"]
     info = ri.get("info")
     if isinstance(info, dict) and isinstance(info.get("note"), str):
         lines.append(f"note: {info['note']}")
@@ -209,12 +193,12 @@ def _explain(ri: dict[str, Any]) -> str:
         lines.append("reward basis: " + ", ".join(str(b) for b in basis))
     breakdown = ri.get("reward_breakdown")
     if isinstance(breakdown, dict) and breakdown:
-        lines.append("breakdown: " + ", ".join(f"{k}={_fmt(v)}" for k, v in breakdown.items()))
+        lines.append("breakdown: " + ", ".join(f"{k}={fmt_number(v)}" for k, v in breakdown.items()))
     db = ri.get("db_check")
     if isinstance(db, dict):
         match = db.get("db_match")
         state = "database matches the expected state" if match else "database does not match the expected state"
-        lines.append(f"db_check: {state} (db_reward {_fmt(db.get('db_reward'))})")
+        lines.append(f"db_check: {state} (db_reward {fmt_number(db.get('db_reward'))})")
     actions = ri.get("action_checks")
     if isinstance(actions, list) and actions:
         good = [a for a in actions if isinstance(a, dict) and a.get("action_match")]
@@ -368,7 +352,7 @@ class _TraceBuilder:
         if steps:
             steps[0].usage = usage
             gen = m.get("generation_time_seconds")
-            if _is_number(gen):
+            if is_number(gen):
                 steps[0].duration_s = float(gen)
         return steps
 
@@ -441,7 +425,7 @@ class _TraceBuilder:
             raise InputError(label, base + "/trial", "expected a trial number >= 0")
         trial = trial0 + 1
 
-        reason = _opt_str(sim.get("termination_reason"), label, base + "/termination_reason",
+        reason = opt_str(sim.get("termination_reason"), label, base + "/termination_reason",
                           "a termination reason (string)")
         status = _STATUS.get(reason or "")
         if status is None:
@@ -490,7 +474,7 @@ class _TraceBuilder:
             expect(ri, dict, label, base + "/reward_info", "a reward_info object (or null)")
             score = float(expect(ri.get("reward"), _NUMBER, label, base + "/reward_info/reward", "a reward (number)"))
             explanation = _explain(ri)
-            steps.append(Step(kind=StepKind.score, actor="scorer", title=f"reward {_fmt(score)}", content=explanation,
+            steps.append(Step(kind=StepKind.score, actor="scorer", title=f"reward {fmt_number(score)}", content=explanation,
                               source=base + "/reward_info"))
             deciding = len(steps)
         else:
@@ -724,7 +708,7 @@ class Tau2Bench(Importer):
         date = None
 
         if kind == "variant":
-            domain = _opt_str(doc.get("domain"), label, "/domain", "a domain name (string)")
+            domain = opt_str(doc.get("domain"), label, "/domain", "a domain name (string)")
             rate = _opt_number(doc.get("pass_rate"), label, "/pass_rate", "a pass rate in percent (number)")
             if rate is not None:
                 declared = DeclaredScores(overall=rate / 100, pass_hat={1: rate / 100}, source=f"{path.name} pass_rate")
@@ -807,12 +791,12 @@ class Tau2Bench(Importer):
         expect(doc, dict, label, "", "a submission object")
         model_name = expect(doc.get("model_name"), str, label, "/model_name", "a model name (string)")
         results = expect(doc.get("results"), dict, label, "/results", "a results object")
-        model_org = _opt_str(doc.get("model_organization", doc.get("organization")), label, "/model_organization",
+        model_org = opt_str(doc.get("model_organization", doc.get("organization")), label, "/model_organization",
                              "an organisation name (string)")
-        sub_org = _opt_str(doc.get("submitting_organization", doc.get("organization")), label,
+        sub_org = opt_str(doc.get("submitting_organization", doc.get("organization")), label,
                            "/submitting_organization", "an organisation name (string)")
         submitted = None
-        raw_date = _opt_str(doc.get("submission_date"), label, "/submission_date", "a date (YYYY-MM-DD)")
+        raw_date = opt_str(doc.get("submission_date"), label, "/submission_date", "a date (YYYY-MM-DD)")
         if raw_date:
             try:
                 submitted = dt.date.fromisoformat(raw_date)

@@ -72,6 +72,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import fmt_number, is_number, short, slug_or
 from generator.jsonread import expect, load_json
 from generator.model import RunDraft, Step, StepKind, ToolCall, Trace
 
@@ -86,26 +87,6 @@ _DOMAIN_NAME = re.compile(r"^(?P<model>.+?)[-_](?P<domain>airline|retail)(?:[._-
 _DOMAIN_WORD = re.compile(r"(?:^|[^a-z])(airline|retail)(?:[^a-z]|$)", re.IGNORECASE)
 _POLICY = {"# airline agent policy": "airline", "# retail agent policy": "retail"}
 _ERROR_PREFIX = "Error:"
-
-
-def _slug(text: str, fallback: str = "tau-bench") -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
-    s = re.sub(r"-{2,}", "-", s).strip("-._")
-    s = s[:128].rstrip("-._")
-    return s or fallback
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, _NUMBER) and not isinstance(v, bool)
-
-
-def _fmt(x: Any) -> str:
-    return f"{x:g}" if _is_number(x) else str(x)
-
-
-def _short(value: Any, limit: int = 400) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_name(stem: str) -> dict[str, Any]:
@@ -152,33 +133,33 @@ def _policy_domain(records: list[Any]) -> str | None:
 
 
 def _explain(reward: float, ri: dict[str, Any] | None, task: dict[str, Any]) -> str:
-    lines = [f"reward {_fmt(reward)}"]
+    lines = [f"reward {fmt_number(reward)}"]
     if ri is None:
         lines.append("no reward_info: the episode did not end before the agent's turn limit; "
                      "tau-bench leaves the reward at 0")
     else:
         info = ri.get("info") if isinstance(ri.get("info"), dict) else {}
         if "r_actions" in info:
-            lines.append(f"r_actions {_fmt(info['r_actions'])}: the final database "
+            lines.append(f"r_actions {fmt_number(info['r_actions'])}: the final database "
                          + ("matches" if info["r_actions"] == 1 else "does not match")
                          + " the one the ground-truth actions produce")
             if isinstance(info.get("gt_data_hash"), str):
                 lines.append(f"ground-truth data hash {info['gt_data_hash']}")
         if "r_outputs" in info:
-            lines.append(f"r_outputs {_fmt(info['r_outputs'])}: expected outputs in the agent's replies")
+            lines.append(f"r_outputs {fmt_number(info['r_outputs'])}: expected outputs in the agent's replies")
             outs = info.get("outputs")
             if isinstance(outs, dict):
                 for k, v in outs.items():
                     lines.append(f"  - [{'found' if v else 'not found'}] {k}")
         for k, v in info.items():
             if k not in ("r_actions", "gt_data_hash", "r_outputs", "outputs"):
-                lines.append(f"{k}: {_short(v, 200)}")
+                lines.append(f"{k}: {short(v, 200)}")
     actions = (ri or {}).get("actions") if isinstance((ri or {}).get("actions"), list) else task.get("actions")
     if isinstance(actions, list) and actions:
         lines.append(f"ground-truth actions ({len(actions)}):")
         for a in actions:
             if isinstance(a, dict):
-                lines.append(f"  - {a.get('name', '?')}({_short(a.get('kwargs', {}), 300)})")
+                lines.append(f"  - {a.get('name', '?')}({short(a.get('kwargs', {}), 300)})")
     outputs = task.get("outputs")
     if isinstance(outputs, list) and outputs and not (ri and isinstance(ri.get("info"), dict)
                                                       and "outputs" in ri["info"]):
@@ -207,7 +188,7 @@ class _Builder:
                     elif isinstance(part, str):
                         parts.append(part)
                     else:
-                        parts.append(_short(part, 2000))
+                        parts.append(short(part, 2000))
                 content = "\n".join(parts)
             else:
                 raise InputError(label, place + "/content", "expected message content (a string or null)")
@@ -248,7 +229,7 @@ class _Builder:
                 expect(cid, str, label, cp + "/id", "a tool call id (string)")
                 names[cid] = name
             steps.append(Step(kind=StepKind.tool_call, actor=role, title=name,
-                              content=_short(args, 10_000) if args is not None else "",
+                              content=short(args, 10_000) if args is not None else "",
                               tool_call=ToolCall(id=cid, function=name, arguments=args), tool_call_id=cid,
                               model=model, source=cp))
         return steps
@@ -289,12 +270,12 @@ class _Builder:
             if rr is not None:
                 expect(rr, _NUMBER, label, base + "/info/reward_info/reward", "a reward (number)")
                 if rr != reward:
-                    ordered.append(f"reward_info.reward ({_fmt(rr)}) differs from reward ({_fmt(reward)}); "
+                    ordered.append(f"reward_info.reward ({fmt_number(rr)}) differs from reward ({fmt_number(reward)}); "
                                    "the score is reward")
         error = None
         err = info.get("error")
         if err is not None:
-            error = err if isinstance(err, str) else _short(err, 2000)
+            error = err if isinstance(err, str) else short(err, 2000)
             tb = info.get("traceback")
             steps.append(Step(kind=StepKind.error, actor="harness", title="error",
                               content=error + (f"\n\n{tb}" if isinstance(tb, str) and tb else ""), is_error=True,
@@ -310,7 +291,7 @@ class _Builder:
             ordered.append("no reward_info: the episode was not done when the agent loop ended "
                            f"({len(traj)} messages); status set to limit (max_num_steps)")
         explanation = _explain(float(reward), ri, task)
-        steps.append(Step(kind=StepKind.score, actor="scorer", title=f"reward {_fmt(reward)}", content=explanation,
+        steps.append(Step(kind=StepKind.score, actor="scorer", title=f"reward {fmt_number(reward)}", content=explanation,
                           source=base + ("/info/reward_info" if ri is not None else "/reward")))
         deciding = len(steps)
         if not traj:
@@ -318,7 +299,7 @@ class _Builder:
 
         metadata: dict[str, Any] = {}
         uc = info.get("user_cost")
-        if _is_number(uc):
+        if is_number(uc):
             metadata["user_cost"] = uc
         if isinstance(task.get("user_id"), str):
             metadata["user_id"] = task["user_id"]
@@ -451,10 +432,10 @@ class TauBenchV1(Importer):
             metadata["domain_from"] = ctx.get("domain_from")
         agent = None
         if model:
-            agent = _slug(f"{strategy}-{model}" if strategy else f"tau-bench-{model}")
+            agent = slug_or(f"{strategy}-{model}" if strategy else f"tau-bench-{model}", "tau-bench")
         absf = str(path.resolve())
         return [RunDraft(
-            run_id=_slug(path.stem), agent=agent,
+            run_id=slug_or(path.stem, "tau-bench"), agent=agent,
             agent_name=(f"{model} ({strategy})" if model and strategy else f"{model} (tau-bench)" if model else None),
             model=model, harness="tau-bench",
             benchmark=f"tau-bench-{domain}" if domain else None,

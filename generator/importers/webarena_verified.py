@@ -72,6 +72,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import fmt_number
 from generator.importers._webutil import (
     REDACTED,
     SENSITIVE_HEADERS,
@@ -337,19 +338,15 @@ def _entry_step(entry: dict, i: int, label: str, counts: dict[str, int], rel: st
 # --------------------------------------------------------------------------
 
 
-def _fmt(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
-
-
 def _explain(ev: dict, label: str) -> str:
-    lines = [f"status {ev.get('status')}, score {_fmt(ev.get('score'))}"
+    lines = [f"status {ev.get('status')}, score {fmt_number(ev.get('score'))}"
              + (f" (webarena-verified {ev['webarena_verified_version']})"
                 if isinstance(ev.get("webarena_verified_version"), str) else "")]
     results = ev.get("evaluators_results") or []
     for i, er in enumerate(results):
         place = pointer("evaluators_results", i)
         expect(er, dict, label, place, "an evaluator result object")
-        lines.append(f"{er.get('evaluator_name') or 'evaluator'}: {er.get('status')}, score {_fmt(er.get('score'))}")
+        lines.append(f"{er.get('evaluator_name') or 'evaluator'}: {er.get('status')}, score {fmt_number(er.get('score'))}")
         assertions = er.get("assertions") or []
         if not isinstance(assertions, list):
             raise InputError(label, place + "/assertions", "expected a list of assertions")
@@ -541,7 +538,7 @@ class WebArenaVerified(Importer):
                     raise InputError(el, "/task_id", "expected the task id (integer or string)")
                 task_id = str(tid)
             explanation = _explain(ev, el)
-            steps.append(Step(kind=StepKind.score, actor="scorer", title=f"score {_fmt(score)}" if score is not None
+            steps.append(Step(kind=StepKind.score, actor="scorer", title=f"score {fmt_number(score)}" if score is not None
                               else "evaluation", content=explanation, source=f"{ev_path.name} /score"))
             deciding = len(steps)
             if str(ev.get("status")).lower() == "error":
