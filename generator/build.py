@@ -261,18 +261,30 @@ def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, boar
     writer.write(renderer.render("matrix.html", links["matrix.html"], board=board, tasks=tasks,
                                  rows=[(rs, compare.cells_by_task(rs)) for rs in shown], hidden=len(runs) - len(shown)))
     entries = {e.run.id: e for e in project.runs if e.run is not None}
+    all_diffs = {(a.run.id, b.run.id): compare.disagreements(a, b) for a, b, _ in pair_urls}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for (ra, rb), diffs in all_diffs.items():
+        for d in diffs[: cfg.compare_tasks]:
+            wanted[ra].add(d.task_id)
+            wanted[rb].add(d.task_id)
+    # Each compared run is read once, keeping only the attempts the views need.
+    attempts = {run_id: _first_traces(project, entries.get(run_id), tasks) for run_id, tasks in sorted(wanted.items())}
     for a, b, url in pair_urls:
-        diffs = compare.disagreements(a, b)
+        diffs = all_diffs[(a.run.id, b.run.id)]
         views = []
         for d in diffs[: cfg.compare_tasks]:
             path = side_by_side_path(bench.id, a.run.id, b.run.id, d.task_id)
-            ta = _first_trace(project, entries.get(a.run.id), d.task_id)
-            tb = _first_trace(project, entries.get(b.run.id), d.task_id)
+            ta = attempts.get(a.run.id, {}).get(d.task_id)
+            tb = attempts.get(b.run.id, {}).get(d.task_id)
             if ta is None or tb is None:
                 continue
             rows_aligned, first = compare.align_steps(ta.steps, tb.steps)
+            # Long attempts: the aligned rows around the first divergence, bounded; each side links to its trace.
+            start = max(0, (first or 0) - 20)
+            shown_rows = rows_aligned[start:start + SIDE_BY_SIDE_ROWS]
             writer.write(renderer.render("side_by_side.html", path, board=board, a=a, b=b, task=d.task_id,
-                                         ta=ta, tb=tb, rows=rows_aligned, first=first, compare_url=url))
+                                         ta=ta, tb=tb, rows=shown_rows, first=None if first is None else first - start,
+                                         offset=start, total_rows=len(rows_aligned), compare_url=url))
             views.append((d.task_id, path))
         view_map = dict(views)
         writer.write(renderer.render("compare.html", url, board=board, a=a, b=b, diffs=diffs, views=view_map,
@@ -284,15 +296,21 @@ def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, boar
                           opendata.to_csv(opendata.COMPARE_CSV_COLUMNS, data_rows)))
 
 
-def _first_trace(project: Project, entry: RunEntry | None, task_id: str) -> Trace | None:
-    """Read a run's first attempt at ``task_id`` again (for a side-by-side view), redacted."""
+SIDE_BY_SIDE_ROWS = 300
+
+
+def _first_traces(project: Project, entry: RunEntry | None, task_ids: set[str]) -> dict[str, Trace]:
+    """A run's first attempt at each of ``task_ids``, read again (for side-by-side views), redacted."""
+    found: dict[str, Trace] = {}
     if entry is None or entry.run is None:
-        return None
+        return found
     for trace, _ in iter_run_traces(project, entry, []):
-        if trace.task_id == task_id:
+        if trace.task_id in task_ids and trace.task_id not in found:
             redact_trace(trace, project.config.redact_personal_data)
-            return trace
-    return None
+            found[trace.task_id] = trace
+            if len(found) == len(task_ids):
+                break
+    return found
 
 
 def _task_rows(traces: list[TraceSummary]) -> list[tuple[str, list[TraceSummary]]]:

@@ -79,16 +79,13 @@ def disagreements(a: RunSummary, b: RunSummary, threshold: float = 1e-9) -> list
 
 
 def comparison_pairs(board: Leaderboard, top_k: int) -> list[tuple[RunSummary, RunSummary]]:
-    """Every pair among the top ``top_k`` ranked runs with traces, and every pair of neighbours in the ranking."""
-    ranked = [rs for _, rs in board.ranked if rs.traces]
-    pairs: dict[tuple[str, str], tuple[RunSummary, RunSummary]] = {}
-    top = ranked[:top_k]
-    for i, a in enumerate(top):
-        for b in top[i + 1:]:
-            pairs[(a.run.id, b.run.id)] = (a, b)
-    for a, b in zip(ranked, ranked[1:]):
-        pairs.setdefault((a.run.id, b.run.id), (a, b))
-    return list(pairs.values())
+    """Every pair among the top ``top_k`` ranked runs with traces.
+
+    Pages for every pair of a large board would grow with its square; any
+    other two runs are compared from their ``run.json`` per-task data.
+    """
+    top = [rs for _, rs in board.ranked if rs.traces][:top_k]
+    return [(a, b) for i, a in enumerate(top) for b in top[i + 1:]]
 
 
 def _step_key(step: Step) -> tuple:

@@ -41,7 +41,7 @@ class Config(Strict):
     ``redact_personal_data``: replace email addresses and cookie headers
     in published text (secrets are always redacted).
     ``compare_top``: comparison pages are written for every pair among the
-    top N runs of a board (and for neighbours in the ranking);
+    top N runs of a board;
     ``compare_tasks``: side-by-side trace views per comparison;
     ``matrix_runs``: rows of the task matrix.
     ``base_url`` is used only for absolute links in feeds and the sitemap;
