@@ -65,7 +65,19 @@ def make_markdown() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#", permalinkBefore=True,
            slug_func=lambda s: "h-" + "".join(c if c.isalnum() else "-" for c in s.lower()).strip("-"))
     md.validateLink = _validate_link
+    md.add_render_rule("image", _render_image)
     return md
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    """Images from the site itself are shown; an image from another origin would be a
+    third-party request (and is blocked by the CSP), so it becomes a link to it instead."""
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if src.startswith("//") or ":" in src.split("/", 1)[0]:
+        alt = self.renderInline(token.children or [], options, env) if token.children else ""
+        return f'<a href="{escape(src)}" rel="nofollow noopener">[image: {alt or escape(src)}]</a>'
+    return self.image(tokens, idx, options, env)
 
 
 def split_front_matter(text: str, label: str) -> tuple[dict, str]:

@@ -23,9 +23,11 @@ The rule list with titles, as shown in each run's provenance panel, is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import stat
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from generator.discover import Project, RunEntry
@@ -163,13 +165,33 @@ def check_trace(run: Run, trace: Trace, project: Project, label: str) -> list[Fi
 
 # ---------------------------------------------------------------- identity
 
-def _lookalike_key(text: str) -> str:
-    """Skeleton of a name: Unicode confusables folded to Latin, case, spacing
-    and punctuation removed (``Claude-Opus`` ~ ``claude opus`` ~ ``Сlaude Opus``)."""
-    from confusables import normalize
+LOOKALIKE_MAX_CHARS = 200
 
-    forms = normalize(text, prioritize_alpha=True) or [text.lower()]
-    return "".join(ch for ch in forms[0].casefold() if ch.isalnum())
+
+@functools.lru_cache(maxsize=4096)
+def _skeleton_char(ch: str) -> str:
+    """One character folded to what it looks like in Latin: itself when ASCII, else the
+    ASCII letter or digit that the confusables data (Unicode TR39) lists most often for
+    it, case folded (``Ѕ`` lists ``f``, ``S``, ``s``: it becomes ``s``)."""
+    if ch.isascii():
+        return ch
+    from confusables import confusable_characters
+
+    votes = Counter(alt.casefold() for alt in confusable_characters(ch) or ()
+                    if len(alt) == 1 and alt.isascii() and alt.isalnum())
+    if not votes:
+        return ch
+    return min(votes, key=lambda c: (-votes[c], c))
+
+
+def _lookalike_key(text: str) -> str:
+    """Skeleton of a name: NFKC, Unicode confusables folded to Latin character by
+    character (linear time, unlike enumerating every reading of the name), then case,
+    spacing and punctuation removed: ``Claude-Opus`` ~ ``claude opus`` ~ ``Сlaude Opus``."""
+    import unicodedata
+
+    folded = "".join(_skeleton_char(ch) for ch in unicodedata.normalize("NFKC", text[:LOOKALIKE_MAX_CHARS]))
+    return "".join(ch for ch in folded.casefold() if ch.isalnum())
 
 
 def check_identity_lookalikes(project: Project) -> list[Finding]:
