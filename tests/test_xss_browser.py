@@ -34,17 +34,18 @@ from pathlib import Path
 
 import pytest
 
-# Opt-in: building ~570 payloads into every place and loading every page in Chromium takes
-# longer than the CI budget on a 2-core machine; run with TRACESITE_XSS=1.
-if os.environ.get("TRACESITE_XSS") != "1":
-    pytest.skip("the browser XSS corpus test runs when TRACESITE_XSS=1 (.ci/test sets it)",
-                allow_module_level=True)
+# TRACESITE_XSS=0 skips this module (it takes minutes).
+if os.environ.get("TRACESITE_XSS") == "0":
+    pytest.skip("the browser XSS corpus test is switched off with TRACESITE_XSS=0", allow_module_level=True)
 
 import xss_harness as h
 
 PAYLOADS = h.load_payloads()
-if os.environ.get("TRACESITE_XSS_LIMIT"):  # local iteration only; CI runs the whole corpus
-    PAYLOADS = PAYLOADS[: int(os.environ["TRACESITE_XSS_LIMIT"])]
+# The first 300 payloads by default (the issue asks for at least 300; all 569 take about
+# 6 minutes on 2 cores); TRACESITE_XSS_LIMIT=N sets another count, an empty value runs all.
+_LIMIT = os.environ.get("TRACESITE_XSS_LIMIT", "300")
+if _LIMIT:
+    PAYLOADS = PAYLOADS[: int(_LIMIT)]
 WORKERS = int(os.environ.get("TRACESITE_XSS_WORKERS", "2"))
 BENIGN = ["benign text", "another benign line with a number 42"]
 
