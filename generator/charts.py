@@ -306,6 +306,7 @@ def _empty(cid: str, kind: str, title: str, reason: str) -> Markup:
     parts.append(f'<text class="chart-empty" x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle">'
                  f'Not enough data</text>')
     parts.append("</svg>")
+    # Safe: submission text (labels, titles, URLs) enters only through _t()/_safe_url(); numbers via _c()/_num().
     return Markup("\n".join(parts) + "\n")
 
 
@@ -517,6 +518,7 @@ def pareto_svg(points: Sequence[ChartPoint], x_label: str, y_label: str, title: 
     if len(frontier) <= 8:
         parts += _point_labels(placed, right, top, bottom)
     parts.append("</svg>")
+    # Safe: submission text (labels, titles, URLs) enters only through _t()/_safe_url(); numbers via _c()/_num().
     return Markup("\n".join(parts) + "\n")
 
 
@@ -666,4 +668,5 @@ def timeline_svg(points: Sequence[ChartPoint], title: str, y_label: str, *, high
     if len(records) <= 8:
         parts += _point_labels([(p, xa(p.x), ya(p.y)) for p in records], right, top, bottom)
     parts.append("</svg>")
+    # Safe: submission text (labels, titles, URLs) enters only through _t()/_safe_url(); numbers via _c()/_num().
     return Markup("\n".join(parts) + "\n")

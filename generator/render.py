@@ -117,7 +117,7 @@ def mark_invisible(html: str) -> str:
 def _finalize(value: Any) -> Any:
     """Every ``{{ … }}`` output: escape plain strings here (so invisible characters can be
     marked after escaping); markup from the escaping filters gets the same marking."""
-    if isinstance(value, Markup):
+    if isinstance(value, Markup):  # already escaped by an escaping filter; only plain-text markers are added
         return Markup(mark_invisible(str(value)))
     if isinstance(value, str):
         return Markup(mark_invisible(str(escape(value))))
@@ -143,6 +143,7 @@ def highlight(text: str, language: str) -> Markup:
     lexer = _lexer(language)
     if lexer is None or len(text) > 200_000:
         return escape(text)
+    # Pygments' HtmlFormatter escapes every token; the markup it adds is spans with its own class names.
     return Markup(_pyg_highlight(text, lexer, _FORMATTER))
 
 
