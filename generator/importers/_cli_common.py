@@ -120,6 +120,20 @@ def read_head_lines(path: Path, limit: int = 20) -> list[Any]:
     return out
 
 
+def session_head(path: Path, tool: str, limit: int = 20) -> tuple[list[Any], str | None]:
+    """The first JSON Lines records of a single-file ``.jsonl`` session, or why ``path``
+    is not one (a folder, another extension, an empty file): ``(records, None)`` or
+    ``([], reason)``. ``tool`` names the CLI in the reason."""
+    if path.is_dir():
+        return [], f"a folder; {tool} sessions are single .jsonl files"
+    if path.suffix.lower() != ".jsonl":
+        return [], "not a .jsonl file"
+    values = read_head_lines(path, limit=limit)
+    if not values:
+        return [], "empty file"
+    return values, None
+
+
 def final_answer(steps: list[Step]) -> Step | None:
     """The last assistant text step (model_call or assistant message), if the session ends on one."""
     for step in reversed(steps):

@@ -96,7 +96,7 @@ from generator.importers._cli_common import (
     final_answer,
     int_field,
     iter_lines,
-    read_head_lines,
+    session_head,
     timestamp,
     tool_kind,
 )
@@ -229,13 +229,9 @@ class ClaudeCode(Importer):
     priority = 40
 
     def sniff(self, path: Path) -> str | None:
-        if path.is_dir():
-            return "a folder; Claude Code sessions are single .jsonl files"
-        if path.suffix.lower() != ".jsonl":
-            return "not a .jsonl file"
-        values = read_head_lines(path)
-        if not values:
-            return "empty file"
+        values, why = session_head(path, "Claude Code")
+        if why:
+            return why
         for value in values:
             if not isinstance(value, dict):
                 return "a line is not a JSON object"

@@ -94,7 +94,7 @@ from generator.importers._cli_common import (
     int_field,
     iter_lines,
     parse_args,
-    read_head_lines,
+    session_head,
     timestamp,
     tool_kind,
 )
@@ -231,13 +231,9 @@ class CodexCli(Importer):
     priority = 40
 
     def sniff(self, path: Path) -> str | None:
-        if path.is_dir():
-            return "a folder; Codex sessions are single .jsonl files"
-        if path.suffix.lower() != ".jsonl":
-            return "not a .jsonl file"
-        values = read_head_lines(path, limit=5)
-        if not values:
-            return "empty file"
+        values, why = session_head(path, "Codex", limit=5)
+        if why:
+            return why
         first = values[0]
         if not isinstance(first, dict):
             return "first line is not a JSON object"
