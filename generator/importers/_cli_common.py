@@ -16,7 +16,7 @@ import orjson
 from generator.errors import InputError
 from generator.importers._common import SNIFF_BYTES
 from generator.jsonread import iter_jsonl
-from generator.model import Step, StepKind
+from generator.model import Step, StepKind, Trace, Usage
 
 # Tool names whose calls run a shell command (shown as terminal_command).
 SHELL_TOOLS = {"bash", "shell", "exec_command", "container.exec", "shell_command", "local_shell",
@@ -160,3 +160,21 @@ def iter_lines(path: Path, label: str) -> Iterator[tuple[int, Any]]:
         yield from iter_jsonl(path, label)
     except OSError as exc:
         raise InputError(label, "", f"cannot read file ({exc.strerror})") from None
+
+
+def session_trace(*, session_id: str, label: str, agent: str, models: list[str], usage: Usage | None,
+                  started: dt.datetime | None, duration_s: float | None, pointer: str = "line 1",
+                  **outcome: Any) -> Trace:
+    """The one Trace of a coding-CLI session: the session id is both trace and task id
+    (sessions belong to no benchmark), trial 1, the models joined by ", ".
+    ``outcome`` holds the remaining Trace fields (status, termination_reason,
+    submission, error, deciding_step, steps, notes, metadata)."""
+    return Trace(id=session_id, task_id=session_id, trial=1, agent=agent,
+                 model=", ".join(models) if models else None, usage=usage or Usage(), duration_s=duration_s,
+                 started_at=started, source_file=label, source_pointer=pointer, **outcome)
+
+
+def span_seconds(times: list[dt.datetime]) -> tuple[dt.datetime | None, float | None]:
+    """(first timestamp, seconds from first to last) of a session's sorted timestamps."""
+    times = sorted(times)
+    return (times[0] if times else None), ((times[-1] - times[0]).total_seconds() if len(times) > 1 else None)

@@ -97,6 +97,8 @@ from generator.importers._cli_common import (
     int_field,
     iter_lines,
     session_head,
+    session_trace,
+    span_seconds,
     timestamp,
     tool_kind,
 )
@@ -555,27 +557,12 @@ class ClaudeCode(Importer):
             metadata["cache_tokens"] = dict(s.cache)
         if parent_session is not None:
             metadata["parent_session"] = parent_session
-        times = sorted(s.times)
-        yield Trace(
-            id=sid,
-            task_id=sid,
-            trial=1,
-            status=status,
-            termination_reason=reason,
-            submission=submission,
-            error=error,
-            agent="claude-code",
-            model=", ".join(s.models) if s.models else None,
-            usage=usage or Usage(),
-            duration_s=duration if duration is not None else (
-                (times[-1] - times[0]).total_seconds() if len(times) > 1 else None),
-            started_at=times[0] if times else None,
-            deciding_step=deciding,
-            steps=steps,
-            source_file=label,
-            source_pointer="line 1",
-            notes=notes.items,
-            metadata=metadata,
+        started, span = span_seconds(s.times)
+        yield session_trace(
+            session_id=sid, label=label, agent="claude-code", models=s.models, usage=usage, started=started,
+            duration_s=duration if duration is not None else span,
+            status=status, termination_reason=reason, submission=submission, error=error,
+            deciding_step=deciding, steps=steps, notes=notes.items, metadata=metadata,
         )
 
     def _result(self, s: _Session, usage: Usage | None) -> tuple:

@@ -95,6 +95,8 @@ from generator.importers._cli_common import (
     iter_lines,
     parse_args,
     session_head,
+    session_trace,
+    span_seconds,
     timestamp,
     tool_kind,
 )
@@ -563,26 +565,12 @@ class CodexCli(Importer):
         metadata.update({f"turn_{k}": (v[0] if len(v) == 1 else v) for k, v in r.turn_settings.items()})
         if r.usage_extra:
             metadata["usage_detail"] = r.usage_extra
-        times = sorted(r.times)
-        yield Trace(
-            id=sid,
-            task_id=sid,
-            trial=1,
-            status=status,
-            termination_reason=reason,
-            submission=submission,
-            error=error,
-            agent="codex",
-            model=", ".join(r.models) if r.models else None,
-            usage=usage or Usage(),
-            duration_s=(times[-1] - times[0]).total_seconds() if len(times) > 1 else None,
-            started_at=times[0] if times else None,
-            deciding_step=deciding,
-            steps=steps,
-            source_file=label,
-            source_pointer="line 1",
-            notes=notes.items,
-            metadata=metadata,
+        started, span = span_seconds(r.times)
+        yield session_trace(
+            session_id=sid, label=label, agent="codex", models=r.models, usage=usage, started=started,
+            duration_s=span,
+            status=status, termination_reason=reason, submission=submission, error=error,
+            deciding_step=deciding, steps=steps, notes=notes.items, metadata=metadata,
         )
 
     def drafts(self, path: Path) -> list[RunDraft]:

@@ -65,6 +65,7 @@ from generator.importers import Importer
 from generator.importers._common import SNIFF_BYTES, add_usage, slug_hashed, text_or_json
 from generator.importers._cli_common import (
     Notes,
+    session_trace,
     command_text,
     int_field,
     iter_lines,
@@ -337,25 +338,12 @@ class GeminiCli(Importer):
                 metadata[key] = meta[key]
         if cached:
             metadata["cached_tokens"] = cached
-        yield Trace(
-            id=sid,
-            task_id=sid,
-            trial=1,
-            status=status,
-            termination_reason=reason,
-            submission=submission,
-            error=error,
-            agent="gemini-cli",
-            model=", ".join(models) if models else None,
-            usage=usage or Usage(),
+        yield session_trace(
+            session_id=sid, label=label, agent="gemini-cli", models=models, usage=usage, started=started,
             duration_s=(finished - started).total_seconds() if started and finished and finished >= started else None,
-            started_at=started,
-            deciding_step=deciding,
-            steps=steps,
-            source_file=label,
-            source_pointer="/messages" if path.suffix.lower() != ".jsonl" else "line 1",
-            notes=notes.items,
-            metadata=metadata,
+            pointer="/messages" if path.suffix.lower() != ".jsonl" else "line 1",
+            status=status, termination_reason=reason, submission=submission, error=error,
+            deciding_step=deciding, steps=steps, notes=notes.items, metadata=metadata,
         )
 
     def drafts(self, path: Path) -> list[RunDraft]:
