@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
-from generator.jsonread import expect
+from generator.errors import InputError
+from generator.jsonread import expect, pointer
 from generator.model import Usage
 
 SNIFF_BYTES = 64 * 1024
@@ -122,6 +123,36 @@ def text_or_json(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json_text(value)
+
+
+def content_text(content: Any, label: str, place: str, image_types: tuple[str, ...] = ("image_url", "image"),
+                 dump: Callable[[Any], str] = json_text) -> str:
+    """Chat message content as text: a string, or a list of parts (strings, objects with
+    ``text``, images shown as ``[image]``, other objects as JSON written by ``dump``).
+
+    Raises InputError at ``place`` (or ``place/<i>`` for a part) for any other shape.
+    """
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        out: list[str] = []
+        for i, part in enumerate(content):
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, dict):
+                if isinstance(part.get("text"), str):
+                    out.append(part["text"])
+                elif part.get("type") in image_types:
+                    out.append("[image]")
+                else:
+                    out.append(dump(part))
+            else:
+                raise InputError(label, place + pointer(i), "expected a content part (string or object)")
+        return "\n".join(out)
+    found = type(content).__name__
+    raise InputError(label, place, f"expected message content as a string or a list of parts, found {found}")
 
 
 def short(value: Any, limit: int) -> str:

@@ -131,6 +131,7 @@ from generator.errors import InputError
 from generator.importers import Importer
 from generator.importers._common import (
     integer as _int,
+    content_text,
     json_text as _json_text,
     num as _num,
     read_head as _read_head,
@@ -200,27 +201,7 @@ def _first_elements(head: bytes, n: int = 2) -> list:
 
 def _text(content: Any, label: str, place: str) -> str:
     """Message content: a string, or a list of parts (``text``/``input_text``/``output_text``, images)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        out: list[str] = []
-        for i, part in enumerate(content):
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, dict):
-                if isinstance(part.get("text"), str):
-                    out.append(part["text"])
-                elif part.get("type") in ("image_url", "image", "input_image"):
-                    out.append("[image]")
-                else:
-                    out.append(_json_text(part))
-            else:
-                raise InputError(label, f"{place}/{i}", "expected a content part (string or object)")
-        return "\n".join(out)
-    found = type(content).__name__
-    raise InputError(label, place, f"expected message content as a string or a list of parts, found {found}")
+    return content_text(content, label, place, ("image_url", "image", "input_image"), _json_text)
 
 
 def _timestamp(value: Any, label: str, place: str) -> dt.datetime | None:

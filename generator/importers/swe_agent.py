@@ -89,6 +89,7 @@ import orjson
 
 from generator.errors import InputError
 from generator.importers import Importer
+from generator.importers._common import content_text
 from generator.importers._common import visible as _visible
 from generator.jsonread import expect, iter_jsonl, load_json, pointer
 from generator.model import (
@@ -148,27 +149,7 @@ def _truthy(value: Any) -> bool:
 
 def _text(content: Any, file: str, place: str) -> str:
     """Message content: a string, or a list of parts (``{"type": "text", "text": …}``)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        out: list[str] = []
-        for i, part in enumerate(content):
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, dict):
-                if isinstance(part.get("text"), str):
-                    out.append(part["text"])
-                elif part.get("type") in ("image_url", "image"):
-                    out.append("[image]")
-                else:
-                    out.append(orjson.dumps(part).decode())
-            else:
-                raise InputError(file, pointer_join(place, i), "expected a content part (string or object)")
-        return "\n".join(out)
-    found = type(content).__name__
-    raise InputError(file, place, f"expected message content as a string or a list of parts, found {found}")
+    return content_text(content, file, place, ("image_url", "image"), lambda part: orjson.dumps(part).decode())
 
 
 def pointer_join(base: str, *parts: object) -> str:
