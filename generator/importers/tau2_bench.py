@@ -209,34 +209,27 @@ def _explain(ri: dict[str, Any]) -> str:
                 who = act.get("requestor")
                 call = f"{act.get('name', '?')}({_short(act.get('arguments', {}), 200)})"
                 lines.append(f"  - not matched: {call}" + (f" by {who}" if who else ""))
-    comm = ri.get("communicate_checks")
-    if isinstance(comm, list) and comm:
-        met = [c for c in comm if isinstance(c, dict) and c.get("met")]
-        lines.append(f"communicate_checks: {len(met)}/{len(comm)} met")
-        for c in comm:
+    def checks(key: str, describe) -> None:
+        """A summary line for a list of checks with ``met`` flags, then one line per check."""
+        items = ri.get(key)
+        if not (isinstance(items, list) and items):
+            return
+        met = [c for c in items if isinstance(c, dict) and c.get("met")]
+        lines.append(f"{key}: {len(met)}/{len(items)} met")
+        for c in items:
             if isinstance(c, dict):
-                mark = "met" if c.get("met") else "not met"
-                just = c.get("justification")
-                lines.append(f"  - [{mark}] {_short(c.get('info'), 200)}" + (f": {just}" if just else ""))
-    nl = ri.get("nl_assertions")
-    if isinstance(nl, list) and nl:
-        met = [c for c in nl if isinstance(c, dict) and c.get("met")]
-        lines.append(f"nl_assertions: {len(met)}/{len(nl)} met")
-        for c in nl:
-            if isinstance(c, dict):
-                mark = "met" if c.get("met") else "not met"
-                just = c.get("justification")
-                lines.append(f"  - [{mark}] {c.get('nl_assertion', '?')}" + (f" — {just}" if just else ""))
-    env = ri.get("env_assertions")
-    if isinstance(env, list) and env:
-        met = [c for c in env if isinstance(c, dict) and c.get("met")]
-        lines.append(f"env_assertions: {len(met)}/{len(env)} met")
-        for c in env:
-            if isinstance(c, dict):
-                ea = c.get("env_assertion") if isinstance(c.get("env_assertion"), dict) else {}
-                mark = "met" if c.get("met") else "not met"
-                target = f" on {ea['env_type']}" if ea.get("env_type") else ""
-                lines.append(f"  - [{mark}] {ea.get('func_name', '?')}({_short(ea.get('arguments', {}), 200)}){target}")
+                lines.append(f"  - [{'met' if c.get('met') else 'not met'}] {describe(c)}")
+
+    def env_assertion(c: dict) -> str:
+        ea = c.get("env_assertion") if isinstance(c.get("env_assertion"), dict) else {}
+        target = f" on {ea['env_type']}" if ea.get("env_type") else ""
+        return f"{ea.get('func_name', '?')}({_short(ea.get('arguments', {}), 200)}){target}"
+
+    checks("communicate_checks", lambda c: f"{_short(c.get('info'), 200)}"
+           + (f": {c['justification']}" if c.get("justification") else ""))
+    checks("nl_assertions", lambda c: f"{c.get('nl_assertion', '?')}"
+           + (f" — {c['justification']}" if c.get("justification") else ""))
+    checks("env_assertions", env_assertion)
     return "\n".join(lines)
 
 
