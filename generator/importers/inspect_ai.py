@@ -447,6 +447,23 @@ def _loads_member(data: bytes, label: str, member: str) -> Any:
         raise InputError(label, place, exc.message) from None
 
 
+def _eval_header(ez: "_EvalZip", label: str) -> tuple[dict[str, Any], str, list[str]]:
+    """(log header, its member name, the sample members) of an .eval zip.
+
+    A log that only has ``_journal/start.json`` crashed before finishing: its status is
+    ``started``. Raises InputError for chunked samples or a zip without a header.
+    """
+    header_name, members, chunked = ez.layout()
+    if chunked:
+        raise _chunked_error(label, chunked[0])
+    if header_name is None:
+        raise InputError(label, "", "expected a header.json or _journal/start.json member in the .eval zip")
+    header = dict(expect(ez.load(header_name), dict, label, header_name, "a JSON object (the log header)"))
+    if header_name != "header.json":
+        header.setdefault("status", "started")
+    return header, header_name, members
+
+
 def _chunked_error(label: str, prefix: str) -> InputError:
     return InputError(
         label,
@@ -522,15 +539,7 @@ class InspectAI(Importer):
         """(header dict, reductions or None, container) without the samples for .eval."""
         if path.suffix.lower() == ".eval":
             with _EvalZip(path, label) as ez:
-                header_name, _samples, chunked = ez.layout()
-                if chunked:
-                    raise _chunked_error(label, chunked[0])
-                if header_name is None:
-                    raise InputError(label, "", "expected a header.json or _journal/start.json member in the .eval zip")
-                header = expect(ez.load(header_name), dict, label, header_name, "a JSON object (the log header)")
-                header = dict(header)
-                if header_name != "header.json":
-                    header.setdefault("status", "started")
+                header, header_name, _samples = _eval_header(ez, label)
                 reductions = ez.load("reductions.json") if "reductions.json" in ez.names else None
                 return header, reductions, header_name + "#"
         data = expect(load_json(path, label), dict, label, "", "a JSON object (an Inspect AI log)")
@@ -697,15 +706,7 @@ class InspectAI(Importer):
 
     def _eval_traces(self, path: Path, label: str) -> Iterator[Trace]:
         with _EvalZip(path, label) as ez:
-            header_name, members, chunked = ez.layout()
-            if chunked:
-                raise _chunked_error(label, chunked[0])
-            if header_name is None:
-                raise InputError(label, "", "expected a header.json or _journal/start.json member in the .eval zip")
-            header = expect(ez.load(header_name), dict, label, header_name, "a JSON object (the log header)")
-            header = dict(header)
-            if header_name != "header.json":
-                header.setdefault("status", "started")
+            header, header_name, members = _eval_header(ez, label)
             ctx = _LogContext.from_header(header, label, header_name + "#")
             seen: set[str] = set()
             for member in members:
