@@ -335,6 +335,16 @@ def _legend_layout(groups: dict[str, int]) -> list[tuple[str, int, float, float]
     return items
 
 
+def _frame(points: Sequence[ChartPoint]) -> tuple[dict[str, int], float, float, float, float, float]:
+    """Series of the points and the plot area: (groups, top, height, bottom, left, right) in
+    pixels; a legend (two series or more) pushes the plot down by its rows."""
+    groups = _groups(points)
+    legend_rows = int(max((row for *_, row in _legend_layout(groups)), default=-1) + 1) if len(groups) > 1 else 0
+    top = MARGIN_TOP + (legend_rows * LEGEND_ROW + 8 if legend_rows else 0)
+    height = HEIGHT + top - MARGIN_TOP
+    return groups, top, height, height - MARGIN_BOTTOM, MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+
+
 def _legend(groups: dict[str, int], y0: float) -> list[str]:
     out = ['<g class="chart-legend">']
     for name, idx, x, row in _legend_layout(groups):
@@ -471,12 +481,7 @@ def pareto_svg(points: Sequence[ChartPoint], x_label: str, y_label: str, title: 
         reason = f"{_plural(len(usable), 'point')} to plot, at least 2 are needed."
         return _empty(cid, "pareto", title, " ".join([reason, *notes]))
 
-    groups = _groups(usable)
-    legend_rows = int(max((row for *_, row in _legend_layout(groups)), default=-1) + 1) if len(groups) > 1 else 0
-    top = MARGIN_TOP + (legend_rows * LEGEND_ROW + 8 if legend_rows else 0)
-    height = HEIGHT + top - MARGIN_TOP
-    bottom = height - MARGIN_BOTTOM
-    left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+    groups, top, height, bottom, left, right = _frame(usable)
 
     xs = [p.x for p in usable]
     if log_x:
@@ -502,7 +507,7 @@ def pareto_svg(points: Sequence[ChartPoint], x_label: str, y_label: str, title: 
     extra = (f' data-plot="{_c(left)} {_c(top)} {_c(right)} {_c(bottom)}" data-x-scale="{"log" if log_x else "linear"}" '
              f'data-x-domain="{_num(x0)} {_num(x1)}" data-y-domain="{_num(ya.lo)} {_num(ya.hi)}"')
     parts = _open(cid, "pareto", height, title, " ".join(desc), extra)
-    if legend_rows:
+    if top > MARGIN_TOP:  # the frame made room for a legend
         parts += _legend(groups, MARGIN_TOP + 6)
     parts += _axes(xa, ya, xticks, yticks, x_label, y_label, top, bottom)
 
@@ -615,12 +620,7 @@ def timeline_svg(points: Sequence[ChartPoint], title: str, y_label: str, *, high
         reason = f"{_plural(len(shadow), 'point')} to plot, at least 2 are needed."
         return _empty(cid, "timeline", title, " ".join([reason, *notes]))
 
-    groups = _groups(shadow)
-    legend_rows = int(max((row for *_, row in _legend_layout(groups)), default=-1) + 1) if len(groups) > 1 else 0
-    top = MARGIN_TOP + (legend_rows * LEGEND_ROW + 8 if legend_rows else 0)
-    height = HEIGHT + top - MARGIN_TOP
-    bottom = height - MARGIN_BOTTOM
-    left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+    groups, top, height, bottom, left, right = _frame(shadow)
 
     x0, x1, xticks = _date_ticks(min(p.x for p in shadow), max(p.x for p in shadow))
     xa = _Axis(x0, x1, left, right)
@@ -640,7 +640,7 @@ def timeline_svg(points: Sequence[ChartPoint], title: str, y_label: str, *, high
     extra = (f' data-plot="{_c(left)} {_c(top)} {_c(right)} {_c(bottom)}" data-x-scale="linear" '
              f'data-x-domain="{_num(x0)} {_num(x1)}" data-y-domain="{_num(ya.lo)} {_num(ya.hi)}"')
     parts = _open(cid, "timeline", height, title, " ".join(desc), extra)
-    if legend_rows:
+    if top > MARGIN_TOP:  # the frame made room for a legend
         parts += _legend(groups, MARGIN_TOP + 6)
     parts += _axes(xa, ya, xticks, yticks, "Submission date", y_label, top, bottom)
 
