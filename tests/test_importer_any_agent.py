@@ -13,6 +13,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.any_agent import AnyAgent
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = AnyAgent()
 
@@ -20,10 +21,6 @@ IMP = AnyAgent()
 def one(path: Path):
     (t,) = list(IMP.traces(path, path.name))
     return t
-
-
-def kinds(t) -> list[str]:
-    return [s.kind.value for s in t.steps]
 
 
 def test_sniff(fixtures: Path, tmp_path: Path):

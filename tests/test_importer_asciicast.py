@@ -13,6 +13,7 @@ from generator import importers
 from generator.errors import InputError
 from generator.importers.asciicast import Asciicast
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = Asciicast()
 START_V2 = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # header timestamp 1735732800
@@ -21,10 +22,6 @@ START_V2 = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # header time
 @pytest.fixture
 def casts(fixtures: Path) -> Path:
     return fixtures / "asciicast"
-
-
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
 
 
 def one(path: Path, label: str):

@@ -12,6 +12,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.claude_code import ClaudeCode
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = ClaudeCode()
 SID = "5f0e3c1a-1111-4222-8333-944455556666"
@@ -20,10 +21,6 @@ SID = "5f0e3c1a-1111-4222-8333-944455556666"
 def one(path: Path):
     (t,) = list(IMP.traces(path, path.name))
     return t
-
-
-def kinds(t) -> list[str]:
-    return [s.kind.value for s in t.steps]
 
 
 def write_lines(path: Path, records) -> Path:

@@ -18,6 +18,7 @@ from generator.importers import all_importers
 from generator.importers.clawbench import ClawBench
 from generator.importers.clawbench_submission import ClawBenchSubmission
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = ClawBench()
 SUB = ClawBenchSubmission()
@@ -49,10 +50,6 @@ def copy_run(cb: Path, tmp_path: Path, name: str = HERMES) -> Path:
 
 def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.codex_cli import CodexCli
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = CodexCli()
 SID = "0199a213-81c0-7800-8aa1-bbab2a035a53"
@@ -22,10 +23,6 @@ CURRENT = f"rollout-2025-10-03T12-00-00-{SID}.jsonl"
 def one(path: Path):
     (t,) = list(IMP.traces(path, path.name))
     return t
-
-
-def kinds(t) -> list[str]:
-    return [s.kind.value for s in t.steps]
 
 
 def write_lines(path: Path, records) -> Path:

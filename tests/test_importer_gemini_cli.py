@@ -13,6 +13,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.gemini_cli import GeminiCli
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = GeminiCli()
 JSON_NAME = "session-2025-10-10T10-00-0f7c2d8e.json"
@@ -22,10 +23,6 @@ JSONL_NAME = "session-2025-10-10T10-00-5e6f7a8b.jsonl"
 def one(path: Path):
     (t,) = list(IMP.traces(path, path.name))
     return t
-
-
-def kinds(t) -> list[str]:
-    return [s.kind.value for s in t.steps]
 
 
 def test_sniff(fixtures: Path, tmp_path: Path):

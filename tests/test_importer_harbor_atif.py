@@ -14,6 +14,7 @@ from generator import importers
 from generator.errors import InputError
 from generator.importers.harbor_atif import HarborAtif
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import only_trace, step_kinds as kinds
 
 IMP = HarborAtif()
 TRIAL = Path("jobs/2025-11-02__10-00-00/hello-world__AbC123X")
@@ -24,14 +25,8 @@ def atif(fixtures: Path) -> Path:
     return fixtures / "harbor_atif"
 
 
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
-
-
 def one(path: Path, label: str | None = None):
-    traces = list(IMP.traces(path, label or path.name))
-    assert len(traces) == 1
-    return traces[0]
+    return only_trace(IMP, path, label)
 
 
 def write(path: Path, data) -> Path:

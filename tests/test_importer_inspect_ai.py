@@ -21,6 +21,7 @@ from generator.importers import detect
 from generator.importers import inspect_ai as mod
 from generator.importers.inspect_ai import InspectAI, score_to_float
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = InspectAI()
 
@@ -124,10 +125,6 @@ def write_eval(tmp_path: Path, log: dict, name: str = "log.eval", **kw) -> Path:
 
 def all_traces(path: Path) -> list:
     return list(IMP.traces(path, path.name))
-
-
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
 
 
 # --------------------------------------------------------------------------

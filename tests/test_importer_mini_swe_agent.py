@@ -16,6 +16,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.mini_swe_agent import MiniSWEAgent
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import kind_counts as kinds, only_trace, write_json
 
 IMP = MiniSWEAgent()
 FENCE = re.compile(r"```(?:bash|mswea_bash_command)\s*\n(.*?)\n```", re.DOTALL)
@@ -27,19 +28,11 @@ def fx(fixtures: Path) -> Path:
 
 
 def one(path: Path, label: str | None = None):
-    traces = list(IMP.traces(path, label or path.name))
-    assert len(traces) == 1
-    return traces[0]
-
-
-def kinds(trace) -> Counter:
-    return Counter(s.kind.value for s in trace.steps)
+    return only_trace(IMP, path, label)
 
 
 def write(path: Path, data) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(data if isinstance(data, str) else json.dumps(data, indent=1))
-    return path
+    return write_json(path, data, indent=1)
 
 
 def minimal(messages: list, **info) -> dict:

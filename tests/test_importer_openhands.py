@@ -16,6 +16,7 @@ import pytest
 from generator.errors import InputError
 from generator.importers.openhands import OpenHands, _benchmark
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import kind_counts as kinds
 
 IMP = OpenHands()
 
@@ -33,10 +34,6 @@ def one(path: Path, label: str | None = None):
     ts = traces(path, label)
     assert len(ts) == 1
     return ts[0]
-
-
-def kinds(trace) -> Counter:
-    return Counter(s.kind.value for s in trace.steps)
 
 
 def write(path: Path, data) -> Path:

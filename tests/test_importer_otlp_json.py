@@ -14,6 +14,7 @@ from generator.errors import InputError
 from generator.importers import detect
 from generator.importers.otlp_json import OtlpJson
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = OtlpJson()
 T0 = 1735689600_000_000_000
@@ -21,10 +22,6 @@ T0 = 1735689600_000_000_000
 
 def traces(path: Path) -> list:
     return list(IMP.traces(path, path.name))
-
-
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
 
 
 def kv(k, v):

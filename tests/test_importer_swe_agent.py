@@ -14,6 +14,7 @@ import pytest
 from generator.errors import InputError
 from generator.importers.swe_agent import SWEAgent, _benchmark_from_field, _slug
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import kind_counts as kinds, only_trace, write_json
 
 EXP = "gpt4__swe-bench-dev-easy_first_only__default__t-0.00__p-0.95__c-3.00__install-1"
 IMP = SWEAgent()
@@ -25,19 +26,11 @@ def exp(fixtures: Path) -> Path:
 
 
 def one(path: Path):
-    traces = list(IMP.traces(path, path.name))
-    assert len(traces) == 1
-    return traces[0]
-
-
-def kinds(trace) -> Counter:
-    return Counter(s.kind.value for s in trace.steps)
+    return only_trace(IMP, path)
 
 
 def write(path: Path, data) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) if not isinstance(data, str) else data)
-    return path
+    return write_json(path, data, indent=2)
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from generator.errors import InputError
 from generator.importers.tau2_bench import Tau2Bench
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds, write_json
 
 IMP = Tau2Bench()
 SUB_FOLDER = "example-agent_example-org_2026-01-02"
@@ -25,13 +26,7 @@ def tau2(fixtures: Path) -> Path:
     return fixtures / "tau2"
 
 
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
-
-
-def write(path: Path, obj) -> Path:
-    path.write_text(json.dumps(obj), encoding="utf-8")
-    return path
+write = write_json
 
 
 # --------------------------------------------------------------------------

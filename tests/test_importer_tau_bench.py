@@ -13,6 +13,7 @@ from generator import importers
 from generator.errors import InputError
 from generator.importers.tau_bench_v1 import TauBenchV1, parse_name
 from generator.model import ID_PATTERN, StepKind
+from importer_helpers import step_kinds as kinds, write_json
 
 IMP = TauBenchV1()
 RESULTS = "tool-calling-gpt-4o-mini-0.0_range_0-2_user-gpt-4o-llm_0105120000.json"
@@ -23,13 +24,7 @@ def tau(fixtures: Path) -> Path:
     return fixtures / "tau_bench"
 
 
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
-
-
-def write(path: Path, data) -> Path:
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
+write = write_json
 
 
 def test_sniff_and_refusals(tau: Path, fixtures: Path, tmp_path: Path):

@@ -17,6 +17,7 @@ from generator.errors import InputError
 from generator.importers import all_importers
 from generator.importers.webarena_verified import WebArenaVerified
 from generator.model import StepKind
+from importer_helpers import step_kinds as kinds
 
 IMP = WebArenaVerified()
 STATIC_MIME = re.compile(r"^(image/|font/|text/css|application/javascript|text/javascript)")
@@ -29,10 +30,6 @@ def wa(fixtures: Path) -> Path:
 
 def traces_of(path: Path, label: str | None = None):
     return list(IMP.traces(path, label or path.name))
-
-
-def kinds(trace) -> list[str]:
-    return [s.kind.value for s in trace.steps]
 
 
 def expected_api_entries(har: dict) -> list[dict]:
