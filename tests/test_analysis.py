@@ -19,6 +19,7 @@ from generator.failures import classify
 from generator.model import Step, StepKind, ToolCall, Trace
 from generator.opendata import csv_cell
 from sitecheck import broken_links, parse
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "generator" / "schemas"
@@ -26,11 +27,7 @@ SCHEMAS = ROOT / "generator" / "schemas"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ex") / "p"
-    root.mkdir()
-    for name in ("registry", "content", "traces"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy2(ROOT / "tracesite.yaml", root / "tracesite.yaml")
+    root = copy_example(tmp_path_factory.mktemp("ex") / "p")
     site = root / "site"
     result = build_site(root, site)
     assert result.errors == []

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from generator.build import build_site
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARD_JS = ROOT / "themes" / "default" / "static" / "board.js"
@@ -59,15 +60,7 @@ def test_template_loads_the_script_with_integrity(tmp_path):
 
 # ---------------------------------------------------------------- projects
 
-def _copy_example(dst: Path) -> Path:
-    for name in ("tracesite.yaml", "registry", "content", "traces"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dst / name)
-        else:
-            dst.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / name)
-    return dst
+_copy_example = copy_example
 
 
 def _big_project(dst: Path) -> Path:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.build import build_site, check_project
 from sitecheck import broken_links, parse
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _copy_example(tmp_path: Path) -> Path:
-    dst = tmp_path / "project"
-    for name in ("tracesite.yaml", "registry", "content", "traces"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dst / name)
-        else:
-            dst.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / name)
-    return dst
+    return copy_example(tmp_path / "project")
 
 
 def _tree_hashes(folder: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from generator.charts import (HEIGHT, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, WIDTH, ChartPoint,
+from generator.charts import (MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, WIDTH, ChartPoint,
                               pareto_frontier, pareto_svg, timeline_svg, wants_log_scale)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -238,7 +238,7 @@ def test_any_trace_renders_escaped(tmp_path_factory, step_list, task_id, error):
     from generator.aggregate import summarise_trace
     from generator.config import Config
     from generator.model import Run
-    from generator.render import Renderer, step_views
+    from generator.render import step_views
 
     trace = Trace(id="t", task_id=task_id or "x", steps=step_list, error=error or None, score=0.0,
                   deciding_step=len(step_list) or None)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.build import build_site
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "northwind-gpt-4o-2026-03"
@@ -20,12 +20,7 @@ RUN = "northwind-gpt-4o-2026-03"
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACESITE_CACHE_DIR", str(tmp_path / "cache"))
-    root = tmp_path / "p"
-    root.mkdir()
-    for name in ("registry", "content", "traces"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy2(ROOT / "tracesite.yaml", root / "tracesite.yaml")
-    return root
+    return copy_example(tmp_path / "p")
 
 
 def _state(site: Path) -> dict[str, tuple[int, int]]:

@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from generator.build import build_site, check_project
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "swe-agent-gpt-4o-2026-02"
 
 
-def _copy(dst: Path) -> Path:
-    dst.mkdir(parents=True)
-    for name in ("registry", "content", "traces"):
-        shutil.copytree(ROOT / name, dst / name)
-    shutil.copy2(ROOT / "tracesite.yaml", dst / "tracesite.yaml")
-    return dst
+_copy = copy_example
 
 
 def _set_limits(root: Path, **limits) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from generator.build import build_site, check_project
 from generator.redact import Hit, redact
 from generator.validate import sha256_file
+from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,11 +74,7 @@ def _rehash(run_folder: Path) -> None:
 
 @pytest.fixture
 def canary_project(tmp_path) -> Path:
-    root = tmp_path / "p"
-    root.mkdir()
-    for name in ("registry", "content", "traces"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy2(ROOT / "tracesite.yaml", root / "tracesite.yaml")
+    root = copy_example(tmp_path / "p")
     secret = _payload()
     # tau2: user message, tool call arguments, tool output, error info
     t = root / "traces" / "northwind-gpt-4o-2026-03" / "retail_results.json"
