@@ -2,11 +2,14 @@
 
 JSON is parsed with orjson, which refuses what RFC 8259 does not allow:
 NaN and Infinity, comments, byte-order marks, lone surrogates, numbers that
-overflow a double, nesting deeper than 1024. A second pass with the standard
-library's C scanner refuses what orjson would accept silently: duplicate keys
-in one object (the place is given as a JSON pointer) and integers longer
-than 19 digits (orjson turns them into floats). YAML is read with the safe
-loader and duplicate mapping keys are refused too.
+overflow a double, nesting deeper than 1024. What orjson would accept
+silently is refused too: duplicate keys in one object (the place is given as
+a JSON pointer) and integers longer than 19 digits (orjson turns them into
+floats). Most documents are proven free of both at C speed: no run of 20
+digits anywhere, and as many colons in the text as in orjson's re-encoding
+of the value (see ``_no_duplicates_proven``). The others get a second pass
+with the standard library's C scanner, which finds the place. YAML is read
+with the safe loader and duplicate mapping keys are refused too.
 
 Errors are :class:`~generator.errors.InputError` with ``line N, column M``
 for syntax errors and a JSON pointer for shape errors (see :func:`pointer`).
@@ -33,7 +36,15 @@ def pointer(*parts: object) -> str:
 
 
 MAX_INT_DIGITS = 19
-_LONG_DIGITS = re.compile(rb"\d{%d}" % (MAX_INT_DIGITS + 1))
+# A run of more than MAX_INT_DIGITS digits, found as a run of zero bytes once every digit is mapped
+# to 0 and every other byte to 1: translate and find run at C speed, over ten times as fast as the
+# regular expression rb"\d{20}" (the same answer).
+_DIGITS_TO_ZERO = bytes(0 if 0x30 <= b <= 0x39 else 1 for b in range(256))
+_LONG_DIGIT_RUN = bytes(MAX_INT_DIGITS + 1)
+
+
+def _has_long_digit_run(raw: bytes) -> bool:
+    return _LONG_DIGIT_RUN in raw.translate(_DIGITS_TO_ZERO)
 
 
 class _Duplicate(Exception):
@@ -78,12 +89,55 @@ def _locate_duplicate(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
     return None
 
 
-def check_strict(data: bytes | str, file: str) -> None:
-    """Refuse duplicate keys and over-long integers (see the module docstring)."""
-    # parse_int costs a Python call per integer: only pay it when a long digit run exists.
-    long_digits = _LONG_DIGITS.search(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+_UNSET = object()
+
+
+def _no_duplicates_proven(raw: bytes, value: Any) -> bool:
+    """True when ``raw`` (UTF-8 text that orjson parsed to ``value``) has no duplicate key.
+
+    Outside strings a colon is only ever a member separator, so the colons of
+    the text are its object members plus the colons inside its strings.
+    orjson writes ``value`` back with one colon per key it kept plus the
+    colons of the decoded strings it kept. A duplicate key adds a member
+    (and maybe strings) to the text that ``value`` does not have, so the
+    text has more colons than the dump; an escaped colon (``\\u003a``) is a
+    colon in the dump only, hence counted on the text's side (``\\\\u003a``,
+    an escaped backslash, is counted too: a false alarm, never a miss).
+    Equal counts therefore prove that every object kept all its members,
+    i.e. that no key was repeated. False means "not proven", never "found".
+    """
     try:
-        json.loads(data, object_pairs_hook=_no_duplicates, parse_int=_checked_int if long_digits else None)
+        dumped = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. nesting orjson can read but not write
+        return False
+    colons = raw.count(b":")
+    if b"\\u003" in raw:  # one scan in the usual case
+        colons += raw.count(b"\\u003a") + raw.count(b"\\u003A")
+    return colons == dumped.count(b":")
+
+
+def check_strict(data: bytes | str, file: str, value: Any = _UNSET) -> None:
+    """Refuse duplicate keys and over-long integers (see the module docstring).
+
+    ``value`` is what ``orjson.loads(data)`` returned, when the caller has it
+    (else it is parsed again). Raises InputError with the JSON pointer of
+    the object holding a duplicate key, or naming the over-long integer.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    long_digits = _has_long_digit_run(raw)
+    if value is _UNSET:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            value = _UNSET
+    unique_keys = value is not _UNSET and _no_duplicates_proven(raw, value)
+    if unique_keys and not long_digits:
+        return
+    # The standard library's scanner, with a Python call per object (to find a duplicate key)
+    # and per integer (to refuse a long one) only for what is not proven already.
+    try:
+        json.loads(data, object_pairs_hook=None if unique_keys else _no_duplicates,
+                   parse_int=_checked_int if long_digits else None)
     except _Duplicate:
         found = _locate_duplicate(json.loads(data, object_pairs_hook=_Pairs))
         path, key = found if found else ((), "?")
@@ -108,7 +162,7 @@ def loads(data: bytes | str, file: str) -> Any:
         msg = str(exc).split(":")[0]
         raise InputError(file, place, f"invalid JSON ({msg}); expected a JSON document") from None
     if isinstance(value, (dict, list)):
-        check_strict(data, file)
+        check_strict(data, file, value)
     return value
 
 
@@ -138,7 +192,7 @@ def iter_jsonl(path: Path, label: str | None = None) -> Iterator[tuple[int, Any]
             except orjson.JSONDecodeError as exc:
                 raise InputError(label, f"line {number}", f"invalid JSON Lines record ({str(exc).split(':')[0]})") from None
             try:
-                check_strict(line, label)
+                check_strict(line, label, value)
             except InputError as exc:
                 raise InputError(label, f"line {number}{', ' + exc.place if exc.place else ''}", exc.message) from None
             yield number, value

@@ -713,6 +713,65 @@ def test_condensed_refs_broken(tmp_path: Path, log: dict):
     assert exc.value.place == "/samples/0/events_data/messages"
 
 
+def _model_event(refs: list, second: int) -> dict:
+    return {"timestamp": f"2025-03-01T10:00:{second:02d}+00:00", "event": "model", "model": "mockllm/model", "input": [],
+            "input_refs": refs, "output": {"choices": [{"message": {"role": "assistant", "content": "ok"}}]}}
+
+
+def test_condensed_long_conversation_reads_each_message_once(tmp_path: Path, log: dict, monkeypatch):
+    # 400 model events, each repeating the whole conversation so far: reading every message of
+    # every event would be 80,000 reads (quadratic); each pool message is read once instead.
+    pool = [{"id": "sys", "role": "system", "content": "be brief"}]
+    events = []
+    for i in range(400):
+        pool.append({"id": f"u{i}", "role": "user", "content": f"question {i}"})
+        events.append(_model_event([[0, len(pool)]], i % 60))
+        pool.append({"id": f"a{i}", "role": "assistant", "content": "ok"})
+    sample = log["samples"][0]
+    sample["events"], sample["events_data"] = events, {"messages": pool, "calls": []}
+    log["samples"] = [sample]
+    reads = 0
+    read = mod._SampleReader.input_message
+
+    def counted(self, *args):
+        nonlocal reads
+        reads += 1
+        return read(self, *args)
+
+    monkeypatch.setattr(mod._SampleReader, "input_message", counted)
+    (t,) = all_traces(write_json(tmp_path, log))
+    messages = [s for s in t.steps if s.kind == StepKind.message]
+    assert [m.content for m in messages] == ["be brief"] + [f"question {i}" for i in range(400)]
+    assert messages[-1].source == f"/samples/0/events_data/messages/{len(pool) - 2}"
+    assert messages[-1].timestamp == dt.datetime(2025, 3, 1, 10, 0, 399 % 60, tzinfo=dt.timezone.utc)
+    assert reads == len(pool) - 1  # the last assistant message is in no event's input
+
+
+def test_condensed_refs_reread_at_other_positions(tmp_path: Path, log: dict):
+    # Messages without an id are told apart by (position in the input, role, text): the same pool
+    # message at another position is another step; a missing attachment counts once per read.
+    pool = [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a"},
+        {"role": "user", "content": "attachment://nowhere"},
+    ]
+    sample = log["samples"][0]
+    sample["events"] = [_model_event(r, i) for i, r in enumerate([[[0, 2]], [[0, 4]], [[1, 4]], [[0, 4]], [[0, 1], [3, 4], [1, 2]]])]
+    sample["events_data"] = {"messages": pool, "calls": []}
+    log["samples"] = [sample]
+    (t,) = all_traces(write_json(tmp_path, log))
+    got = [(s.content, s.source.rsplit("/", 1)[1], s.timestamp.second) for s in t.steps if s.kind == StepKind.message]
+    assert got == [
+        ("sys", "0", 0), ("q", "1", 0),  # event 0
+        ("attachment://nowhere", "3", 1),  # event 1: only the new message
+        ("q", "1", 2), ("attachment://nowhere", "3", 2),  # event 2: shifted by one, new positions
+        # event 3: all seen; event 4: q at position 2 and the attachment at position 1 are new
+        ("attachment://nowhere", "3", 4), ("q", "1", 4),
+    ]
+    assert any(n.startswith("4 attachment reference(s) not found") for n in t.notes)
+
+
 def test_observation_events(tmp_path: Path, log: dict):
     s = log["samples"][1]
     s["events"] += [

@@ -97,6 +97,7 @@ event's, else one built from ``sample.scores``), which is the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import io
 import os
@@ -107,7 +108,7 @@ import zipfile
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import orjson
 
@@ -750,6 +751,66 @@ class _LogContext:
 # --------------------------------------------------------------------------
 
 
+class _Ranges:
+    """Disjoint, sorted ``[start, end)`` ranges of integers (pool indices already read)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def take(self, start: int, end: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Add ``[start, end)``; return its parts not held before and its parts held before, in order."""
+        fresh: list[tuple[int, int]] = []
+        again: list[tuple[int, int]] = []
+        if start >= end:
+            return fresh, again
+        starts, ends = self.starts, self.ends
+        i = j = bisect.bisect_left(ends, start)  # the first range ending at or after start (touching merges)
+        cur, lo, hi = start, start, end
+        while j < len(starts) and starts[j] <= end:
+            s, e = starts[j], ends[j]
+            if s > cur:
+                fresh.append((cur, s))
+            if min(e, end) > max(s, cur):
+                again.append((max(s, cur), min(e, end)))
+            cur = max(cur, e)
+            lo, hi = min(lo, s), max(hi, e)
+            j += 1
+        if cur < end:
+            fresh.append((cur, end))
+        starts[i:j] = [lo]
+        ends[i:j] = [hi]
+        return fresh, again
+
+
+class _RangeSums:
+    """Counts per index ``0 <= k < size``, each set once, summed over ranges in O(log size) (Fenwick tree)."""
+
+    def __init__(self, size: int) -> None:
+        self.tree = [0] * (size + 1)
+        self.known: set[int] = set()
+
+    def set(self, k: int, count: int) -> None:
+        if k in self.known:
+            return
+        self.known.add(k)
+        k += 1
+        while k < len(self.tree):
+            self.tree[k] += count
+            k += k & -k
+
+    def _prefix(self, k: int) -> int:
+        total = 0
+        while k > 0:
+            total += self.tree[k]
+            k -= k & -k
+        return total
+
+    def total(self, start: int, end: int) -> int:
+        """Sum of the counts of ``[start, end)``."""
+        return self._prefix(end) - self._prefix(start)
+
+
 class _SampleReader:
     def __init__(self, ctx: _LogContext, label: str, base: str, source_pointer: str) -> None:
         self.ctx = ctx
@@ -763,6 +824,8 @@ class _SampleReader:
         self.pool: list[Any] | None = None
         self.events_data: Any = None
         self.seen_inputs: set[Any] = set()
+        self.pool_read: dict[int, _Ranges] = {}  # input position - pool index -> pool ranges read
+        self.pool_misses: _RangeSums | None = None  # missing attachments per pool message, once seen
         self.final_score_steps: list[int] = []  # positions in self.steps
         self.has_limit_step = False
         self.has_error_step = False
@@ -1107,51 +1170,18 @@ class _SampleReader:
     def event_stamp(self, event: dict[str, Any], where: str, key: str = "timestamp") -> dt.datetime | None:
         return self.stamp(event.get(key), where + "/" + key)
 
-    def input_messages(self, event: dict[str, Any], where: str) -> Iterable[tuple[int, dict[str, Any], str]]:
-        refs = event.get("input_refs")
-        if refs is not None and not event.get("input"):
-            self.expect(refs, list, where + "/input_refs", "a list of [start, end) ranges")
-            if self.pool is None:
-                data = self.events_data
-                if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-                    raise self.err(self.base + "/events_data/messages", "expected a list of pooled messages (the model events use input_refs)")
-                self.pool = data["messages"]
-            position = 0
-            for r, ref in enumerate(refs):
-                if not (
-                    isinstance(ref, list)
-                    and len(ref) == 2
-                    and all(isinstance(x, int) and not isinstance(x, bool) for x in ref)
-                    and 0 <= ref[0] <= ref[1] <= len(self.pool)
-                ):
-                    raise self.err(
-                        where + pointer("input_refs", r),
-                        f"expected a [start, end) range within events_data.messages ({len(self.pool)} messages)",
-                    )
-                for k in range(ref[0], ref[1]):
-                    yield position, self.pool[k], self.base + pointer("events_data", "messages", k)
-                    position += 1
-            return
-        messages = event.get("input")
-        if messages is None:
-            return
-        self.expect(messages, list, where + "/input", "a list of chat messages")
-        for j, message in enumerate(messages):
-            yield j, message, where + pointer("input", j)
-
     def on_model(self, event: dict[str, Any], where: str) -> None:
         stamp = self.event_stamp(event, where)
-        for position, message, src in self.input_messages(event, where):
-            message = self.expect(message, dict, src, "a chat message object")
-            role = message.get("role")
-            if role not in ("system", "user"):
-                continue
-            text = self.text(message.get("content"))
-            key = message.get("id") if isinstance(message.get("id"), str) else (position, role, text)
-            if key in self.seen_inputs:
-                continue
-            self.seen_inputs.add(key)
-            self.add(kind=StepKind.message, actor=role, title=f"{role} message", content=text, timestamp=stamp, source=src)
+        refs = event.get("input_refs")
+        if refs is not None and not event.get("input"):
+            self.pooled_inputs(refs, where, stamp)
+        else:
+            messages = event.get("input")
+            if messages is not None:
+                self.expect(messages, list, where + "/input", "a list of chat messages")
+                prefix = where + "/input/"
+                for j, message in enumerate(messages):
+                    self.input_message(j, message, stamp, prefix, j)
 
         output = event.get("output")
         if output is not None:
@@ -1192,6 +1222,73 @@ class _SampleReader:
             source=where,
         )
         self.tool_calls(message.get("tool_calls"), where + "/output/choices/0/message/tool_calls", stamp, model)
+
+    def input_message(self, position: int, message: Any, stamp: dt.datetime | None, prefix: str, index: int) -> None:
+        """A ``message`` step for a system/user input message not shown before.
+
+        ``position`` is the message's place in the model event's input,
+        ``prefix + str(index)`` its source pointer (built only when needed).
+        """
+        if not isinstance(message, dict):
+            self.expect(message, dict, prefix + str(index), "a chat message object")
+        role = message.get("role")
+        if role not in ("system", "user"):
+            return
+        text = self.text(message.get("content"))
+        key = message.get("id") if isinstance(message.get("id"), str) else (position, role, text)
+        if key in self.seen_inputs:
+            return
+        self.seen_inputs.add(key)
+        self.add(kind=StepKind.message, actor=role, title=f"{role} message", content=text, timestamp=stamp, source=prefix + str(index))
+
+    def pooled_inputs(self, refs: Any, where: str, stamp: dt.datetime | None) -> None:
+        """The input messages of a condensed model event: ``input_refs`` ranges into ``events_data.messages``.
+
+        Raises InputError at ``input_refs`` (not a list, or a range outside
+        the pool), at ``events_data/messages`` (no pool) or at a pooled
+        message that is not an object.
+        """
+        self.expect(refs, list, where + "/input_refs", "a list of [start, end) ranges")
+        if self.pool is None:
+            data = self.events_data
+            if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+                raise self.err(self.base + "/events_data/messages", "expected a list of pooled messages (the model events use input_refs)")
+            self.pool = data["messages"]
+        pool = self.pool
+        prefix = self.base + "/events_data/messages/"
+        position = 0
+        for r, ref in enumerate(refs):
+            if not (
+                isinstance(ref, list)
+                and len(ref) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in ref)
+                and 0 <= ref[0] <= ref[1] <= len(pool)
+            ):
+                raise self.err(
+                    where + pointer("input_refs", r),
+                    f"expected a [start, end) range within events_data.messages ({len(pool)} messages)",
+                )
+            start, end = ref
+            shift = position - start
+            # Each model event repeats the whole conversation so far. Pool message k read at
+            # input position k + shift gives the same outcome every time (a step the first time,
+            # then a key already seen), so each (k, shift) is read once: linear, not quadratic.
+            fresh, again = self.pool_read.setdefault(shift, _Ranges()).take(start, end)
+            if again and self.pool_misses is not None:
+                # what reading them again would have counted (the note counts every read)
+                self.missing_attachments += sum(self.pool_misses.total(a, b) for a, b in again)
+            for a, b in fresh:
+                for k in range(a, b):
+                    missing = self.missing_attachments
+                    self.input_message(k + shift, pool[k], stamp, prefix, k)
+                    if self.missing_attachments != missing:
+                        self.count_pool_misses(k, self.missing_attachments - missing)
+            position += end - start
+
+    def count_pool_misses(self, k: int, count: int) -> None:
+        if self.pool_misses is None:
+            self.pool_misses = _RangeSums(len(self.pool or ()))
+        self.pool_misses.set(k, count)
 
     def tool_calls(self, calls: Any, place: str, stamp: dt.datetime | None, model: str | None) -> None:
         if calls is None:
