@@ -1495,7 +1495,7 @@ class OtlpJson(Importer):
         except orjson.JSONDecodeError as exc:
             raise InputError(label, f"line {number}", f"invalid JSON Lines record ({str(exc).split(':')[0]})") from None
         try:
-            check_strict(line, label)  # duplicate keys, over-long integers
+            check_strict(line, label, value)  # duplicate keys, over-long integers (value: not parsed twice)
         except InputError as exc:
             raise InputError(label, f"line {number}{'#' + exc.place if exc.place else ''}", exc.message) from None
         return value
