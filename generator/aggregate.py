@@ -17,13 +17,15 @@ from generator.failures import Classification, classify, signature, succeeded
 from generator.model import Agent, Aggregation, Benchmark, Metric, Run, Trace
 
 
-@dataclass
+@dataclass(slots=True)
 class TraceSummary:
     """What the run page and leaderboard need of one trace.
 
     ``url`` is the site path of the page holding the deciding step, with its
-    anchor (``runs/r/traces/t.html#step-42``); ``page_count`` the number of
-    pages the trace was split into.
+    anchor (``runs/r/traces/t.html#step-42``, or ``runs/r/index.html#t-t-step-42``
+    for a trace shown on its run's page); ``page_urls`` the pages holding its
+    steps, ``steps_per_page`` at a time (``page_count`` of them); ``anchor`` the
+    prefix of its step ids on those pages.
     """
 
     id: str
@@ -46,6 +48,19 @@ class TraceSummary:
     source_file: str | None
     termination_reason: str | None
     failure_signature: str | None = None
+    page_urls: list[str] = field(default_factory=list)
+    steps_per_page: int = 1
+    anchor: str = ""
+
+    @property
+    def inline(self) -> bool:
+        """Shown on its run's page rather than on pages of its own."""
+        return bool(self.anchor)
+
+    def step_url(self, index: int) -> str:
+        """Site path of 1-based step ``index`` with its anchor."""
+        page = (max(index, 1) - 1) // self.steps_per_page
+        return f"{self.page_urls[min(page, len(self.page_urls) - 1)]}#{self.anchor}step-{index}"
 
 
 @dataclass
@@ -87,7 +102,6 @@ class RunSummary:
     checks: list = field(default_factory=list)
     deviations: dict[str, str] = field(default_factory=dict)
     signature: object = None
-    display_run: Run | None = None  # the run with secrets and personal data redacted, for pages
 
     @property
     def verified(self) -> bool:
@@ -99,19 +113,27 @@ class RunSummary:
         return self.errors == 0
 
 
-def summarise_trace(trace: Trace, slug: str, url: str, page_count: int, threshold: float) -> TraceSummary:
+def summarise_trace(trace: Trace, slug: str, page_urls: list[str], steps_per_page: int, anchor: str,
+                    threshold: float) -> TraceSummary:
+    """The summary of a trace whose steps are on ``page_urls`` (``steps_per_page`` each), step ids
+    prefixed with ``anchor``; its ``url`` points at the deciding step, else at the trace's start."""
     passed = None if trace.score is None else succeeded(trace, threshold)
     failure = classify(trace, threshold)
-    return TraceSummary(
+    ts = TraceSummary(
         id=trace.id, slug=slug, task_id=trace.task_id, trial=trace.trial, status=trace.status,
         score=trace.score, passed=passed, steps=len(trace.steps), deciding_step=trace.deciding_step,
-        url=url, page_count=page_count,
+        url="", page_count=len(page_urls), page_urls=page_urls, steps_per_page=steps_per_page, anchor=anchor,
         input_tokens=trace.usage.input_tokens, output_tokens=trace.usage.output_tokens,
         tokens=trace.usage.tokens(), cost_usd=trace.usage.cost_usd, duration_s=trace.duration_s,
         failure=failure, source_file=trace.source_file,
         termination_reason=trace.termination_reason,
         failure_signature=signature(trace, failure) if failure else None,
     )
+    if trace.deciding_step:
+        ts.url = ts.step_url(trace.deciding_step)
+    else:
+        ts.url = page_urls[0] + (f"#{anchor[:-1]}" if anchor else "")
+    return ts
 
 
 def pass_hat_k(results: dict[str, list[bool]], k: int) -> float | None:

@@ -14,15 +14,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import charts as chart_files
 from generator import compare, opendata
-from generator.aggregate import RunSummary, TraceSummary, leaderboard
+from generator.aggregate import RunSummary, leaderboard
 from generator.cache import RunCache
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Trace
 from generator.parallel import map_runs
-from generator.plan import (PathPlan, benchmark_file, benchmark_path, compare_path, content_path, natural_key, run_data_path,
-                            side_by_side_path)
+from generator.plan import PathPlan, benchmark_file, benchmark_path, compare_path, content_path, side_by_side_path
 from generator.redact import redact_trace
 from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter
 from generator.runstage import iter_run_traces, process_run
@@ -89,6 +89,7 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
             summary, pages = next(fresh)
             if cache is not None and writer is not None:
                 cache.put(entry, summary, {p.path: _digest(p) for p in pages})
+        _share_registry_entries(project, summary)
         if (prev := plan.claim(summary.url, f"run {entry.run.id}")) is not None:
             summary.own_findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
                                                 f"run pages would overwrite those of {prev}; expected distinct run ids",
@@ -103,6 +104,18 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
         result.runs.append(summary)
     if bar is not None:
         bar.__exit__(None, None, None)
+
+
+def _share_registry_entries(project: Project, summary: RunSummary) -> None:
+    """A summary from a worker brings its own copies of its agent and benchmark (with the task
+    list); on a board of thousands of runs those copies would dominate memory, so the summary
+    points at the project's entries instead. The checks panel was only needed for the run's own
+    page and data file, written by then."""
+    if summary.agent is not None:
+        summary.agent = project.registry.agents.get(summary.agent.id, summary.agent)
+    if summary.benchmark is not None:
+        summary.benchmark = project.registry.benchmarks.get(summary.benchmark.id, summary.benchmark)
+    summary.checks = []
 
 
 def _warm_up(renderer: Renderer | None) -> None:
@@ -219,19 +232,9 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
     if not any(content_path(cp.rel) == "index.html" for cp, _, _ in pages):
         writer.write(renderer.render("content.html", "index.html", meta={"title": project.config.title},
                                      body="", is_home=True, leaderboards=boards))
-    board_rows: dict[str, dict] = {}
     for board in boards:
         rows = opendata.leaderboard_rows(board)
-        board_rows.update({r["run_id"]: r for r in rows})
         _render_board(project, renderer, writer, board, rows)
-    for rs in result.runs:
-        writer.write(renderer.render("run.html", rs.url, rs=rs, run=rs.display_run, findings=rs.findings,
-                                     board_url=benchmark_path(rs.run.benchmark) if rs.benchmark else None,
-                                     tasks=_task_rows(rs.traces), json_url=run_data_path(rs.run.id),
-                                     csv_url=run_data_path(rs.run.id, "csv")))
-        writer.write(Page(run_data_path(rs.run.id), opendata.run_json(rs, board_rows.get(rs.run.id))))
-        writer.write(Page(run_data_path(rs.run.id, "csv"),
-                          opendata.to_csv(opendata.TRACE_CSV_COLUMNS, opendata.run_rows(rs))))
     for name, data in opendata.schemas().items():
         writer.write(Page(f"data/schema/{name}", data))
     for page in renderer.assets():
@@ -239,18 +242,41 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
 
 
 def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, board, rows: list[dict]) -> None:
-    """The leaderboard page and everything hanging off it: data files, failure
-    patterns, task matrix, comparisons and side-by-side views."""
+    """The leaderboard pages and everything hanging off them: data files, charts,
+    failure patterns, task matrix, comparisons and side-by-side views.
+
+    The board is split into pages of ``limits.runs_per_page`` rows in rank order
+    (then the unranked runs): ``index.html``, ``page/2.html``, … linked by a pager;
+    the first page also shows the charts (SVG files beside it, as images) and the
+    comparisons. ``rows.json`` lets board.js sort and filter across all pages."""
     bench = board.benchmark
     cfg = project.config
     runs = [rs for _, rs in board.ranked] + board.unranked
     links = {name: benchmark_file(bench.id, name) for name in
-             ("leaderboard.json", "leaderboard.csv", "failures.html", "matrix.html")}
+             ("leaderboard.json", "leaderboard.csv", "failures.html", "matrix.html", "rows.json")}
     pairs = compare.comparison_pairs(board, cfg.compare_top)
     pair_urls = [(a, b, compare_path(bench.id, a.run.id, b.run.id)) for a, b in pairs]
-    charts_data = board_charts(board)
-    writer.write(renderer.render("leaderboard.html", board.url, board=board, links=links, pairs=pair_urls,
-                                 charts=charts_data))
+    charts = []
+    for key, svg in board_charts(board).items():
+        path = benchmark_file(bench.id, f"chart-{key}.svg")
+        title, desc, width, height = chart_files.describe(svg)
+        writer.write(Page(path, chart_files.standalone_svg(svg)))
+        charts.append({"key": key, "src": path, "alt": f"{title}. {desc}", "width": width, "height": height})
+    per_page = cfg.limits.runs_per_page
+    chunks = board_pages(board, per_page)
+    open_weights = any(rs.agent is not None and rs.agent.open_weights is not None for rs in runs)
+    page_urls = [board_page_path(bench.id, n) for n in range(1, len(chunks) + 1)]
+    for n, chunk in enumerate(chunks, 1):
+        first = (n - 1) * per_page
+        writer.write(renderer.render(
+            "leaderboard.html", page_urls[n - 1], board=board, links=links, page=n, page_urls=page_urls,
+            board_dir=benchmark_file(bench.id, ""),
+            pager=_pager(n, len(chunks)), per_page=per_page, first=first + 1, last=first + len(chunk),
+            total=len(runs), open_weights=open_weights,
+            ranked_rows=[(rank, rs) for rank, rs in chunk if rank is not None],
+            unranked_rows=[rs for rank, rs in chunk if rank is None],
+            pairs=pair_urls if n == 1 else [], charts=charts if n == 1 else []))
+    writer.write(Page(links["rows.json"], opendata.leaderboard_view(board, per_page)))
     writer.write(Page(links["leaderboard.json"], opendata.leaderboard_json(board, rows)))
     writer.write(Page(links["leaderboard.csv"], opendata.leaderboard_csv(rows)))
     patterns = compare.failure_patterns(runs)
@@ -299,6 +325,41 @@ def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, boar
 SIDE_BY_SIDE_ROWS = 300
 
 
+def board_page_path(bench_id: str, page: int) -> str:
+    """Page ``page`` (1-based) of a leaderboard: ``benchmarks/<id>/index.html``, then
+    ``benchmarks/<id>/page/<page>.html``."""
+    return benchmark_path(bench_id) if page == 1 else benchmark_file(bench_id, f"page/{page}.html")
+
+
+def board_pages(board, per_page: int) -> list[list[tuple[int | None, RunSummary]]]:
+    """The rows of each page of a leaderboard: (rank, run) in rank order, then (None, run) for the
+    unranked runs, ``per_page`` to a page; a board without runs has one empty page."""
+    seq = [*board.ranked, *[(None, rs) for rs in board.unranked]]
+    return [seq[i:i + per_page] for i in range(0, len(seq), per_page)] or [[]]
+
+
+def board_row_urls(board, per_page: int) -> dict[str, str]:
+    """Run id -> site path of its leaderboard row: the page that holds it, with the row's
+    ``#run-<id>`` anchor. Links to a run's row must use this (the board's first page holds
+    only the first ``per_page`` rows)."""
+    return {rs.run.id: f"{board_page_path(board.benchmark.id, n)}#run-{rs.run.id}"
+            for n, chunk in enumerate(board_pages(board, per_page), 1) for _, rs in chunk}
+
+
+def _pager(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link from page ``page`` of ``pages``: the first, the last and ``around``
+    on either side of the current one; None where numbers are left out (shown as "…")."""
+    keep = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in keep:
+        if out and n - out[-1] == 2:
+            out.append(n - 1)  # a gap of one page: show its number rather than "…"
+        elif out and n - out[-1] > 2:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 def _first_traces(project: Project, entry: RunEntry | None, task_ids: set[str]) -> dict[str, Trace]:
     """A run's first attempt at each of ``task_ids``, read again (for side-by-side views), redacted."""
     found: dict[str, Trace] = {}
@@ -311,10 +372,3 @@ def _first_traces(project: Project, entry: RunEntry | None, task_ids: set[str]) 
             if len(found) == len(task_ids):
                 break
     return found
-
-
-def _task_rows(traces: list[TraceSummary]) -> list[tuple[str, list[TraceSummary]]]:
-    rows: dict[str, list[TraceSummary]] = defaultdict(list)
-    for t in traces:
-        rows[t.task_id].append(t)
-    return sorted(rows.items(), key=lambda kv: natural_key(kv[0]))

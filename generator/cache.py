@@ -29,7 +29,7 @@ from generator.discover import Project, RunEntry
 from generator.plan import slugify
 from generator.render import Renderer, default_theme_dir
 
-FORMAT = 1
+FORMAT = 2  # bumped whenever the pickled summaries change shape
 
 
 def cache_root() -> Path:

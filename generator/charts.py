@@ -40,6 +40,13 @@ gives the same bytes.
 
 Scores (y) are on the 0..1 scale and shown as percentages; the y axis always
 spans at least 0..100% so that small differences are not magnified.
+
+Chart files. A leaderboard does not inline its charts (a chart of 1,000 runs
+is thousands of elements): :func:`standalone_svg` turns a chart into an SVG
+file with its own stylesheet (a constant, :data:`CHART_CSS`: an SVG shown by
+``<img>`` gets no style from the page and runs no script), and
+:func:`describe` gives what the ``<img>`` needs: the chart's title and
+description for the alt text, and its size.
 """
 
 from __future__ import annotations
@@ -53,8 +60,8 @@ from typing import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["ChartPoint", "pareto_frontier", "pareto_svg", "timeline_svg", "wants_log_scale",
-           "WIDTH", "HEIGHT", "MARGIN_LEFT", "MARGIN_RIGHT", "MARGIN_TOP", "MARGIN_BOTTOM"]
+__all__ = ["ChartPoint", "pareto_frontier", "pareto_svg", "timeline_svg", "wants_log_scale", "standalone_svg",
+           "describe", "CHART_CSS", "WIDTH", "HEIGHT", "MARGIN_LEFT", "MARGIN_RIGHT", "MARGIN_TOP", "MARGIN_BOTTOM"]
 
 
 @dataclass
@@ -670,3 +677,63 @@ def timeline_svg(points: Sequence[ChartPoint], title: str, y_label: str, *, high
     parts.append("</svg>")
     # Safe: submission text (labels, titles, URLs) enters only through _t()/_safe_url(); numbers via _c()/_num().
     return Markup("\n".join(parts) + "\n")
+
+
+# ---------------------------------------------------------------- chart files
+
+# The theme's chart colours, for a chart file on its own (no site stylesheet reaches an SVG shown by <img>).
+CHART_CSS = """\
+svg.chart{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--accent:#0550ae;
+--c1:#0969da;--c2:#bc4c00;--c3:#1a7f37;--c4:#8250df;--c5:#bf3989;--c6:#1b7c83;--c7:#9a6700;--c8:#57606a;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:12px}
+@media (prefers-color-scheme:dark){svg.chart{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;
+--accent:#4493f8;--c1:#4493f8;--c2:#f0883e;--c3:#3fb950;--c4:#ab7df8;--c5:#f778ba;--c6:#39c5cf;--c7:#d29922;
+--c8:#9198a1}}
+text{fill:var(--fg)}
+.chart-title{font-size:14px;font-weight:600}
+.chart-grid line{stroke:var(--line);stroke-width:1;stroke-dasharray:2 3}
+.axis-line,.tick{stroke:var(--muted);stroke-width:1}
+.tick-label{fill:var(--muted);font-size:11px;font-variant-numeric:tabular-nums}
+.axis-label{fill:var(--fg);font-size:12px}
+.chart-frame{fill:none;stroke:var(--line);stroke-dasharray:4 4}
+.chart-empty{fill:var(--muted);font-size:16px}
+.point{fill:var(--c8);fill-opacity:.75;stroke:var(--bg);stroke-width:1}
+.point.frontier{fill:var(--accent);fill-opacity:1;stroke:var(--fg);stroke-width:2}
+.point.series-0{fill:var(--c1)}.point.series-1{fill:var(--c2)}.point.series-2{fill:var(--c3)}
+.point.series-3{fill:var(--c4)}.point.series-4{fill:var(--c5)}.point.series-5{fill:var(--c6)}
+.point.series-6{fill:var(--c7)}.point.series-7{fill:var(--c8)}
+.frontier-line{fill:none;stroke:var(--accent);stroke-width:2;stroke-linejoin:round}
+.sota-line{stroke-linejoin:miter}
+.point-label{fill:var(--fg);font-size:11px;paint-order:stroke;stroke:var(--bg);stroke-width:3px;stroke-linejoin:round}
+a:hover .point,a:focus .point{stroke:var(--accent);stroke-width:3}
+.chart-legend .point{fill-opacity:1}
+"""
+
+
+def describe(svg: Markup) -> tuple[str, str, int, int]:
+    """(title, description, width, height) of a chart made here: the alt text and the intrinsic
+    size of an ``<img>`` showing it. Plain text (the caller escapes it again)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(str(svg))
+    ns = "{http://www.w3.org/2000/svg}"
+    title = root.find(f"{ns}title")
+    desc = root.find(f"{ns}desc")
+    _, _, w, h = (float(v) for v in root.get("viewBox", f"0 0 {WIDTH} {HEIGHT}").split())
+    return ((title.text or "") if title is not None else "", (desc.text or "") if desc is not None else "",
+            round(w), round(h))
+
+
+def standalone_svg(svg: Markup) -> bytes:
+    """A chart as an SVG file: an XML declaration, the root given its intrinsic size and the
+    fixed :data:`CHART_CSS` (the only ``<style>``; it holds no submitted text). Nothing else
+    changes, so the points keep their ``<title>`` tooltips and their links (relative to the
+    folder of the page that the chart belongs to, which is where the file is written)."""
+    text = str(svg)
+    _, _, w, h = describe(svg)
+    head, sep, rest = text.partition(">")  # the root start tag (attribute values are escaped: no ">" inside)
+    if not sep or not head.startswith("<svg "):
+        raise ValueError("not a chart made by generator.charts")
+    head = f'{head} width="{w}" height="{h}"'
+    style = f"<style>{CHART_CSS}</style>"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + ">\n" + style + rest).encode("utf-8")

@@ -14,20 +14,29 @@ CONFIG_NAMES = ("tracesite.yaml", "tracesite.yml", "tracesite.json")
 
 class Limits(Strict):
     """Rendering limits. ``steps_per_page``: a trace longer than this is split
-    into pages. ``collapse_chars``/``collapse_lines``: longer step content is
+    into pages. ``runs_per_page``: rows of a leaderboard page; a board with more
+    runs continues on further pages (ranked runs first, then the unranked).
+    ``collapse_chars``/``collapse_lines``: longer step content is
     collapsed behind ``<details>`` with its size shown. ``max_step_chars``:
     content beyond this is cut on the page, with the original size and sha256,
     and published whole beside it. ``max_file_bytes``/``max_run_bytes``: a
     trace file or a run folder larger than this is refused (bytes).
-    ``max_markdown_chars``: a content page longer than this is refused."""
+    ``max_markdown_chars``: a content page longer than this is refused.
+    ``run_page_steps``/``run_page_chars``: short traces are shown on their
+    run's page, until their steps (or the characters of their step contents)
+    would pass these totals; the others get pages of their own (0: every trace
+    on its own pages)."""
 
     steps_per_page: int = Field(default=500, ge=10)
+    runs_per_page: int = Field(default=25, ge=1)
     max_file_bytes: int = Field(default=1 << 30, ge=1)
     max_run_bytes: int = Field(default=4 << 30, ge=1)
     max_markdown_chars: int = Field(default=1_000_000, ge=1)
     collapse_chars: int = Field(default=2000, ge=100)
     collapse_lines: int = Field(default=25, ge=5)
-    max_step_chars: int = Field(default=200_000, ge=1000)
+    max_step_chars: int = Field(default=50_000, ge=1000)
+    run_page_steps: int = Field(default=300, ge=0)
+    run_page_chars: int = Field(default=300_000, ge=0)
 
 
 class Config(Strict):

@@ -44,7 +44,7 @@ _CODE = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Classification:
     """A failure class, the rule that matched, and the 1-based step indexes that show it."""
 

@@ -50,42 +50,44 @@ def _r(v: float | None) -> float | None:
 
 def leaderboard_rows(board) -> list[dict[str, Any]]:
     """One row per run of a leaderboard (ranked first), schema ``leaderboard.v1``."""
-    out = []
-    for rank, rs in [*board.ranked, *[(None, r) for r in board.unranked]]:
-        out.append({
-            "rank": rank,
-            "rank_group": rs.rank_group,
-            "run_id": rs.run.id,
-            "agent": rs.run.agent,
-            "agent_name": rs.agent.name if rs.agent else None,
-            "organisation": (rs.agent.organisation if rs.agent else None) or rs.run.submitter.organisation,
-            "model": rs.run.model,
-            "submitted": rs.run.submitted.isoformat() if rs.run.submitted else None,
-            "score": _r(rs.score),
-            "score_basis": rs.score_basis,
-            "ci95": [_r(rs.ci95[0]), _r(rs.ci95[1])] if rs.ci95 else None,
-            "ci_method": rs.ci_method,
-            "declared_score": _r(rs.declared),
-            "recomputed_score": _r(rs.recomputed),
-            "score_excluding_infrastructure": _r(rs.score_excl_infra),
-            "pass_hat_k": {str(k): _r(v) for k, v in rs.pass_hat.items()},
-            "pass_at_k": {str(k): _r(v) for k, v in rs.pass_at.items()},
-            "tasks": rs.tasks,
-            "trials": rs.trials,
-            "cost_usd": _r(rs.cost_usd),
-            "cost_measured_tasks": rs.cost_tasks,
-            "tokens": rs.tokens,
-            "tokens_measured_tasks": rs.token_tasks,
-            "duration_s": _r(rs.duration_s),
-            "failures": dict(rs.failure_counts),
-            "check_status": "error" if rs.errors else ("verified" if rs.verified else
-                                                       ("claimed" if not rs.traces else "warning")),
-            "errors": rs.errors,
-            "warnings": rs.warnings,
-            "deviations": sorted(rs.deviations),
-            "url": rs.url,
-        })
-    return out
+    return [run_row(rs, rank, rs.rank_group) for rank, rs in [*board.ranked, *[(None, r) for r in board.unranked]]]
+
+
+def run_row(rs, rank: int | None = None, rank_group: int | None = None) -> dict[str, Any]:
+    """A run's row of schema ``leaderboard.v1``; ``rank`` and ``rank_group`` come from its board."""
+    return {
+        "rank": rank,
+        "rank_group": rank_group,
+        "run_id": rs.run.id,
+        "agent": rs.run.agent,
+        "agent_name": rs.agent.name if rs.agent else None,
+        "organisation": (rs.agent.organisation if rs.agent else None) or rs.run.submitter.organisation,
+        "model": rs.run.model,
+        "submitted": rs.run.submitted.isoformat() if rs.run.submitted else None,
+        "score": _r(rs.score),
+        "score_basis": rs.score_basis,
+        "ci95": [_r(rs.ci95[0]), _r(rs.ci95[1])] if rs.ci95 else None,
+        "ci_method": rs.ci_method,
+        "declared_score": _r(rs.declared),
+        "recomputed_score": _r(rs.recomputed),
+        "score_excluding_infrastructure": _r(rs.score_excl_infra),
+        "pass_hat_k": {str(k): _r(v) for k, v in rs.pass_hat.items()},
+        "pass_at_k": {str(k): _r(v) for k, v in rs.pass_at.items()},
+        "tasks": rs.tasks,
+        "trials": rs.trials,
+        "cost_usd": _r(rs.cost_usd),
+        "cost_measured_tasks": rs.cost_tasks,
+        "tokens": rs.tokens,
+        "tokens_measured_tasks": rs.token_tasks,
+        "duration_s": _r(rs.duration_s),
+        "failures": dict(rs.failure_counts),
+        "check_status": "error" if rs.errors else ("verified" if rs.verified else
+                                                   ("claimed" if not rs.traces else "warning")),
+        "errors": rs.errors,
+        "warnings": rs.warnings,
+        "deviations": sorted(rs.deviations),
+        "url": rs.url,
+    }
 
 
 LEADERBOARD_CSV_COLUMNS = [
@@ -123,11 +125,6 @@ def leaderboard_json(board, rows: list[dict[str, Any]]) -> bytes:
     })
 
 
-TRACE_CSV_COLUMNS = ["task_id", "trial", "trace_id", "status", "termination_reason", "score", "passed",
-                     "failure_class", "failure_rule", "failure_signature", "steps", "deciding_step", "input_tokens",
-                     "output_tokens", "tokens", "cost_usd", "duration_s", "url", "source_file"]
-
-
 def run_rows(rs) -> list[dict[str, Any]]:
     return [{
         "task_id": t.task_id, "trial": t.trial, "trace_id": t.id, "status": t.status,
@@ -139,10 +136,12 @@ def run_rows(rs) -> list[dict[str, Any]]:
     } for t in rs.traces]
 
 
-def run_json(rs, leaderboard_row: dict[str, Any] | None) -> bytes:
+def run_json(rs) -> bytes:
+    """A run's data file, schema ``run.v1``. It depends on this run alone: ``rank`` and ``rank_group``
+    are null here (they change with the other runs) and are given in the board's ``leaderboard.json``."""
     return to_json({
         "schema": f"tracesite/run/v{SCHEMA_VERSION}",
-        "run": leaderboard_row,
+        "run": run_row(rs) if rs.benchmark else None,
         "checks": [{"rule": rule, "status": status, "findings": [
             {"file": f.file, "place": f.place, "severity": f.severity, "message": f.message} for f in fs]}
             for rule, _, status, fs in rs.checks],
@@ -176,3 +175,92 @@ def schemas() -> dict[str, bytes]:
 
     folder = Path(__file__).parent / "schemas"
     return {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
+
+
+def _view_status(rs) -> dict[str, str]:
+    """The checks badge of a leaderboard row, as ``macros.html`` ``status_badge`` writes it."""
+    if rs.errors:
+        return {"class": "bad", "text": f"{rs.errors} error{'s' if rs.errors != 1 else ''}",
+                "title": "checks found errors"}
+    if rs.verified:
+        return {"class": "good", "text": "verified", "title": "all checks passed"}
+    if not rs.traces:
+        return {"class": "warn", "text": "claimed",
+                "title": "no traces were submitted: the score is the submitter's claim"}
+    return {"class": "warn", "text": f"{rs.warnings} warning{'s' if rs.warnings != 1 else ''}",
+            "title": "checks passed with warnings"}
+
+
+def _view_row(rank: int | None, rs) -> dict[str, Any]:
+    from generator.render import fmt_num, fmt_score, fmt_time, fmt_usd
+
+    agent = rs.agent
+    org = (agent.organisation if agent else None) or rs.run.submitter.organisation
+    submitted = fmt_time(rs.run.submitted) if rs.run.submitted else None
+    claimed = (fmt_score(rs.declared) if rs.declared is not None and rs.recomputed is not None
+               and abs(rs.declared - rs.recomputed) > 0.0005 else None)
+    sig = rs.signature
+    return {
+        "id": rs.run.id,
+        "rank": rank,
+        "rank_error": rank is not None and bool(rs.errors),
+        "group": rs.rank_group,
+        "agent": agent.name if agent else rs.run.agent,
+        "unregistered": agent is None,
+        "model": rs.run.model,
+        "org": org,
+        "date": submitted[:10] if submitted else None,
+        "submitted": fmt_time(rs.run.submitted),
+        "url": rs.url,
+        "score": _r(rs.score),
+        "score_text": fmt_score(rs.score),
+        "score_basis": rs.score_basis,
+        "claimed": claimed,
+        "ci": [_r(rs.ci95[0]), _r(rs.ci95[1])] if rs.ci95 else None,
+        "ci_text": [fmt_score(rs.ci95[0]), fmt_score(rs.ci95[1])] if rs.ci95 else None,
+        "ci_method": rs.ci_method,
+        "excl": _r(rs.score_excl_infra),
+        "excl_text": fmt_score(rs.score_excl_infra),
+        "tasks": rs.tasks,
+        "trials": rs.trials or None,
+        "pass_hat": [[k, fmt_score(v)] for k, v in rs.pass_hat.items() if k > 1],
+        "cost": _r(rs.cost_usd),
+        "cost_text": fmt_usd(rs.cost_usd),
+        "cost_tasks": rs.cost_tasks if rs.cost_usd is not None and rs.cost_tasks < rs.tasks else None,
+        "tokens": rs.tokens,
+        "tokens_text": fmt_num(rs.tokens),
+        "token_tasks": rs.token_tasks if rs.tokens is not None and rs.token_tasks < rs.tasks else None,
+        "failures": {cls: rs.failure_counts[cls] for cls in ("model", "code", "infrastructure")
+                     if rs.failure_counts.get(cls)},
+        "status": _view_status(rs),
+        "verified": rs.verified,
+        "signed": sig.message if sig is not None and getattr(sig, "status", None) == "valid" else None,
+        "deviations": list(rs.deviations.values()),
+        "open_weights": agent.open_weights if agent else None,
+    }
+
+
+def _marked(value: Any) -> Any:
+    from generator.render import mark_invisible
+
+    if isinstance(value, str):
+        return mark_invisible(value)
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    return value
+
+
+def leaderboard_view(board, per_page: int) -> bytes:
+    """``rows.json`` beside a leaderboard: what ``board.js`` needs to sort and filter every run of
+    the board, not only those of the page it is on, and to draw their rows as the pages do.
+
+    ``runs`` are in page order (ranked by rank, then the unranked), so run ``i`` (0-based) is on
+    page ``i // per_page + 1``. Display text is formatted here exactly as on the pages, invisible
+    characters marked the same way; compact JSON (this is not one of the versioned open-data
+    files: ``leaderboard.json`` is)."""
+    runs = [_view_row(rank, rs) for rank, rs in [*board.ranked, *[(None, r) for r in board.unranked]]]
+    data = {"benchmark": board.benchmark.id, "per_page": per_page, "ranked": len(board.ranked),
+            "runs": _marked(runs)}
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS) + b"\n"

@@ -10,8 +10,8 @@ error, never an overwrite. Site layout::
     benchmarks/<bench>/failures.html         recurring failure patterns
     benchmarks/<bench>/matrix.html           runs x tasks
     benchmarks/<bench>/compare/<a>--<b>.html two runs (+ .json, .csv; side-by-side views in <a>--<b>/)
-    runs/<run>/index.html                    run page (+ run.json, run.csv)
-    runs/<run>/traces/<trace>.html           trace page 1
+    runs/<run>/index.html                    run page, with its short traces (+ run.json)
+    runs/<run>/traces/<trace>.html           trace page 1 (traces not shown on the run page)
     runs/<run>/traces/<trace>.p<N>.html      trace page N (long traces)
     runs/<run>/traces/<trace>.s<I>.txt       full content of step I where the page cuts it
     assets/…                                 theme assets

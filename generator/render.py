@@ -111,17 +111,26 @@ def mark_invisible(html: str) -> str:
     markers (no markup, so the same marker is safe inside attribute values)."""
     if not _INVISIBLE.search(html):
         return html
-    return _INVISIBLE.sub(lambda m: f"⟦U+{ord(m.group(0)):04X}⟧", html)
+    return _INVISIBLE.sub(_marker, html)
 
 
 def _finalize(value: Any) -> Any:
-    """Every ``{{ … }}`` output: escape plain strings here (so invisible characters can be
-    marked after escaping); markup from the escaping filters gets the same marking."""
-    if isinstance(value, Markup):  # already escaped by an escaping filter; only plain-text markers are added
-        return Markup(mark_invisible(str(value)))
-    if isinstance(value, str):
-        return Markup(mark_invisible(str(escape(value))))
-    return value
+    """Every ``{{ … }}`` output passes here before Jinja's autoescaping: invisible characters
+    become visible plain-text markers, in plain strings and in markup from the escaping filters
+    alike. Escaping neither adds nor removes such characters and the markers hold no HTML
+    special character, so marking before escaping gives the same text as marking after.
+
+    The common case (no invisible character) returns the value untouched: this runs for
+    every expression of every page, millions of times on a large site."""
+    if not isinstance(value, str) or _INVISIBLE.search(value) is None:
+        return value
+    marked = _INVISIBLE.sub(_marker, str(value))
+    return Markup(marked) if isinstance(value, Markup) else marked
+
+
+def _marker(m: re.Match) -> str:
+    return f"⟦U+{ord(m.group(0)):04X}⟧"
+
 
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 
@@ -294,10 +303,17 @@ class Renderer:
 TERMINAL_KINDS = {"terminal_command", "observation", "tool_result", "error"}
 
 
-@dataclass
+@dataclass(slots=True)
 class StepView:
     """A step prepared for display: the text to show, and whether it was
-    collapsed (``<details>``) or cut (original size and sha256 shown)."""
+    collapsed (``<details>``) or cut (original size and sha256 shown).
+
+    The step head is prepared here too, as plain text the template escapes:
+    ``css`` (class list), ``kind_label``, ``title`` (None when it repeats the
+    tool name), ``time_iso``/``time_text`` and ``meta`` (tokens, cost and
+    duration joined by " · ", with a leading separator after a time). A long
+    trace has tens of thousands of steps, and each expression a template
+    evaluates per step costs more than the same work done once here."""
 
     step: Any
     text: str
@@ -310,6 +326,13 @@ class StepView:
     arguments: str | None
     html: bool = False
     full_url: str | None = None
+    css: str = ""
+    kind_label: str = ""
+    title: str | None = None
+    time_iso: str | None = None
+    time_text: str = ""
+    meta: str = ""
+    deciding: bool = False
 
 
 _HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>])|</(?:html|body)>\s*$", re.IGNORECASE)
@@ -333,7 +356,9 @@ def _same_json(text: str, value: Any) -> bool:
         return False
 
 
-def step_views(steps: list, limits) -> list[StepView]:
+def step_views(steps: list, limits, deciding_step: int | None = None) -> list[StepView]:
+    """Display data of ``steps`` (tracesite ``Step`` models) under ``limits``; ``deciding_step``
+    is the 1-based index of the step that decided the trace's score, marked on its step."""
     out = []
     for s in steps:
         text = s.content or ""
@@ -354,8 +379,23 @@ def step_views(steps: list, limits) -> list[StepView]:
         if args is not None and text and _same_json(text, s.tool_call.arguments):
             text, chars, lines = "", 0, 0  # the arguments are already shown, highlighted
         collapsed = chars > limits.collapse_chars or lines > limits.collapse_lines
-        out.append(StepView(s, text, mode, chars, lines, collapsed, truncated, digest, args,
-                            html=mode == "text" and _looks_like_html(text)))
+        deciding = s.index == deciding_step
+        css = f"step k-{kind}" + (" deciding" if deciding else "") + (" is-error" if s.is_error else "")
+        meta = []
+        if s.usage is not None and (tokens := s.usage.tokens()) is not None:
+            meta.append(f"{fmt_num(tokens)} tok")
+        if s.usage is not None and s.usage.cost_usd is not None:
+            meta.append(fmt_usd(s.usage.cost_usd))
+        if s.duration_s is not None:
+            meta.append(fmt_duration(s.duration_s))
+        function = s.tool_call.function if s.tool_call is not None else None
+        out.append(StepView(
+            s, text, mode, chars, lines, collapsed, truncated, digest, args,
+            html=mode == "text" and _looks_like_html(text), css=css, kind_label=kind.replace("_", " "),
+            title=s.title if s.title and s.title != function else None,
+            time_iso=s.timestamp.isoformat() if s.timestamp else None,
+            time_text=fmt_time(s.timestamp) if s.timestamp else "",
+            meta=(" · " if s.timestamp and meta else "") + " · ".join(meta), deciding=deciding))
     return out
 
 

@@ -21,7 +21,8 @@ from generator.discover import Project, RunEntry
 from generator.errors import Finding, InputError
 from generator.failures import Classification
 from generator.model import Metric, Trace
-from generator.plan import (PathPlan, benchmark_path, natural_key, page_of_step, recording_path, run_path, slugify,
+from generator import opendata
+from generator.plan import (PathPlan, benchmark_path, natural_key, recording_path, run_data_path, run_path, slugify,
                             step_content_path, trace_page_path)
 from generator.redact import redact_run, redact_trace, redact_value
 from generator.render import Page, Renderer, step_views
@@ -73,7 +74,10 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
     agent = project.registry.agents.get(run.agent)
     bench = project.registry.benchmarks.get(run.benchmark)
     metric = bench.metric if bench else Metric()
-    per_page = project.config.limits.steps_per_page
+    limits = project.config.limits
+    per_page = limits.steps_per_page
+    inline: list[tuple] = []  # (trace, summary, step views) of the traces shown on the run page
+    inline_steps = inline_chars = 0
     summary = RunSummary(run=run, agent=agent, benchmark=bench, url=run_path(run.id))
     owner = f"run {run.id}"
     seen_tasks: set[str] = set()
@@ -90,30 +94,36 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
         findings.extend(check_trace(run, trace, project, label))
         findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
         slug = slugify(trace.id)
-        pages = max(1, -(-len(trace.steps) // per_page))
-        first = trace_page_path(run.id, slug, 1)
-        if (prev := plan.claim(first, f"{owner} trace {trace.id}")) is not None:
+        if (prev := plan.claim(slug, f"{owner} trace {trace.id}")) is not None:
             findings.append(Finding(label, trace.source_pointer or "", "plan",
                                     f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
             continue
-        anchor_page = page_of_step(trace.deciding_step, per_page) if trace.deciding_step else 1
-        url = trace_page_path(run.id, slug, anchor_page) + (f"#step-{trace.deciding_step}" if trace.deciding_step else "")
-        ts = summarise_trace(trace, slug, url, pages, metric.success_threshold)
+        chars = sum(min(len(s.content or ""), limits.max_step_chars) for s in trace.steps)
+        recorded = renderer is not None and _recording_member(entry, trace) is not None
+        if (not recorded and len(trace.steps) <= limits.steps_per_page
+                and inline_steps + len(trace.steps) <= limits.run_page_steps
+                and inline_chars + chars <= limits.run_page_chars):
+            # Short traces are shown on the run page itself: a run of many small traces is one file, not one per trace.
+            inline_steps += len(trace.steps)
+            inline_chars += chars
+            ts = summarise_trace(trace, slug, [summary.url], limits.steps_per_page, f"t-{slug}-",
+                                 metric.success_threshold)
+            summary.traces.append(ts)
+            if renderer is not None:
+                inline.append((trace, ts, _views(run.id, slug, trace, trace.steps, limits, emit)))
+            continue
+        pages = max(1, -(-len(trace.steps) // per_page))
+        page_urls = [trace_page_path(run.id, slug, n) for n in range(1, pages + 1)]
+        ts = summarise_trace(trace, slug, page_urls, per_page, "", metric.success_threshold)
         summary.traces.append(ts)
         if renderer is not None:
             recording = _publish_recording(entry, trace, slug, personal, emit)
             for page_no in range(1, pages + 1):
-                steps = trace.steps[(page_no - 1) * per_page: page_no * per_page]
-                path = trace_page_path(run.id, slug, page_no)
-                views = step_views(steps, project.config.limits)
-                for v in views:
-                    if v.truncated:  # nothing lost: the whole content is published beside the page
-                        v.full_url = step_content_path(run.id, slug, v.step.index)
-                        emit(Page(v.full_url, v.step.content.encode("utf-8", "surrogatepass")))
+                views = _views(run.id, slug, trace, trace.steps[(page_no - 1) * per_page: page_no * per_page], limits,
+                               emit)
                 emit(renderer.render(
-                    "trace.html", path, run=display_run, agent=agent, benchmark=bench, trace=trace, summary=ts,
-                    steps=views, page_no=page_no, pages=pages,
-                    page_urls=[trace_page_path(run.id, slug, n) for n in range(1, pages + 1)],
+                    "trace.html", page_urls[page_no - 1], run=display_run, agent=agent, benchmark=bench, trace=trace,
+                    summary=ts, steps=views, page_no=page_no, pages=pages, page_urls=page_urls,
                     run_url=summary.url, board_url=benchmark_path(bench.id) if bench else None,
                     recording_url=recording,
                 ))
@@ -139,9 +149,40 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
     summary.errors = sum(1 for f in summary.findings if f.severity == "error")
     summary.warnings = len(summary.findings) - summary.errors
     summary.checks = _panel(summary, bool(bench and bench.evidence), bool(bench and bench.protocol))
-    summary.display_run = display_run
     summary.own_findings = findings
+    if renderer is not None:
+        _render_run_page(renderer, summary, display_run, inline, emit)
     return summary, pages_out
+
+
+def _views(run_id: str, slug: str, trace: Trace, steps: list, limits, emit) -> list:
+    """Step views of ``steps`` (of ``trace``); the whole content of every step cut for display is published
+    beside the page."""
+    views = step_views(steps, limits, trace.deciding_step)
+    for v in views:
+        if v.truncated:  # nothing lost: the whole content is published beside the page
+            v.full_url = step_content_path(run_id, slug, v.step.index)
+            emit(Page(v.full_url, v.step.content.encode("utf-8", "surrogatepass")))
+    return views
+
+
+def _render_run_page(renderer: Renderer, summary: RunSummary, display_run, inline: list[tuple], emit) -> None:
+    """The run page (with its short traces) and its data file. Both depend on this run alone, never on
+    the other runs of its board (its rank is on the board), so an unchanged run keeps them as they are."""
+    run = summary.run
+    inline.sort(key=lambda item: (natural_key(item[1].task_id), item[1].trial, item[1].id))
+    emit(renderer.render("run.html", summary.url, rs=summary, run=display_run, findings=summary.findings,
+                         board_url=benchmark_path(run.benchmark) if summary.benchmark else None,
+                         tasks=task_rows(summary.traces), json_url=run_data_path(run.id), inline=inline))
+    emit(Page(run_data_path(run.id), opendata.run_json(summary)))
+
+
+def task_rows(traces: list) -> list[tuple[str, list]]:
+    """The attempts of each task, tasks in natural order."""
+    rows: dict[str, list] = {}
+    for t in traces:
+        rows.setdefault(t.task_id, []).append(t)
+    return sorted(rows.items(), key=lambda kv: natural_key(kv[0]))
 
 
 def _secret_findings(label: str, hits) -> list[Finding]:
@@ -156,13 +197,21 @@ def _secret_findings(label: str, hits) -> list[Finding]:
     return out
 
 
-def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool, emit) -> str | None:
-    """Publish a trace's asciicast recording (secrets redacted) for the player; returns its site path."""
+def _recording_member(entry: RunEntry, trace: Trace):
+    """The asciicast file a trace was imported from, when it can be published for the player."""
     rel = trace.metadata.get("recording")
     if not isinstance(rel, str) or not rel.endswith(".cast"):
         return None
-    path, why = safe_member(entry.folder, rel)
+    path, _ = safe_member(entry.folder, rel)
     if path is None or not path.is_file() or path.stat().st_size > 50 << 20:
+        return None
+    return path
+
+
+def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool, emit) -> str | None:
+    """Publish a trace's asciicast recording (secrets redacted) for the player; returns its site path."""
+    path = _recording_member(entry, trace)
+    if path is None:
         return None
     lines = []
     hits: list = []

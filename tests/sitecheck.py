@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -52,3 +53,15 @@ def broken_links(site: Path, only_class: str | None = None) -> tuple[list[str], 
                 if unquote(frag) not in ids:
                     problems.append(f"{page.relative_to(site)}: {href} -> missing anchor #{frag}")
     return problems, checked
+
+
+# A link to a trace step: "#step-12" on a trace's own page, "#t-<trace>-step-12" on its run's page.
+STEP_ANCHOR = re.compile(r"#(?:t-[^#]+-)?step-\d+$")
+
+
+def trace_html(site: Path, result, run_id: str, task_id: str, trial: int | None = None) -> str:
+    """The HTML of the page holding the first steps of a run's attempt at ``task_id`` (its own
+    page, or its run's page when the trace is shown there)."""
+    run = next(r for r in result.runs if r.run.id == run_id)
+    t = next(t for t in run.traces if t.task_id == task_id and (trial is None or t.trial == trial))
+    return (site / t.page_urls[0]).read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build_site, check_project
-from sitecheck import broken_links, parse
+from sitecheck import STEP_ANCHOR, broken_links, parse, trace_html
 from projects import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def test_every_score_link_reaches_its_evidence(example, tmp_path):
     assert len(scores) == 2 and all(h.startswith("../../runs/") for h in scores)
     run = parse(site / "runs" / "northwind-gpt-4o-2026-03" / "index.html")
     cells = [h for h, c in run.links if "cell" in c.split()]
-    assert len(cells) == 8 and all("#step-" in h for h in cells)
+    assert len(cells) == 8 and all(STEP_ANCHOR.search(h) for h in cells)
 
 
 def test_deciding_step_is_highlighted_on_trace_page(example, tmp_path):
@@ -58,7 +58,7 @@ def test_deciding_step_is_highlighted_on_trace_page(example, tmp_path):
     run = next(r for r in result.runs if r.run.id == "inspect-react-haiku-2026-05")
     t = run.traces[0]
     html = (site / t.url.split("#")[0]).read_text()
-    assert f'id="step-{t.deciding_step}" class="step k-score deciding' in html
+    assert f'id="{t.anchor}step-{t.deciding_step}" class="step k-score deciding' in html
 
 
 def test_builds_are_byte_identical(example, tmp_path):
@@ -123,7 +123,7 @@ def test_trace_content_is_escaped(example, tmp_path):
     traj.write_text(traj.read_text().replace("Let me find the conversion function.",
                                              "<script>alert(1)</script><img src=x onerror=alert(2)>"))
     result = build_site(example, tmp_path / "site")
-    page = next((tmp_path / "site").rglob("acme__widgets-12*.html")).read_text()
+    page = trace_html(tmp_path / "site", result, "swe-agent-gpt-4o-2026-02", "acme__widgets-12")
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert any(f.rule == "integrity" for f in result.errors)  # the edit broke its sha256

@@ -12,7 +12,7 @@ import pytest
 from generator.build import build_site
 from generator.ingest import import_paths
 from generator.scaffold import init_project
-from sitecheck import broken_links, parse
+from sitecheck import STEP_ANCHOR, broken_links, parse
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -79,7 +79,7 @@ def test_tau2_scores_are_recomputed_from_trajectories(tau2_site):
         cells = [h for h, c in page.links if "cell" in c.split()]
         assert len(cells) == len(doc["simulations"])
         scored = sum(1 for sim in doc["simulations"] if sim.get("reward_info"))
-        assert sum(1 for h in cells if "#step-" in h) == scored
+        assert sum(1 for h in cells if STEP_ANCHOR.search(h)) == scored
 
 
 @pytest.mark.parametrize("folder, fmt", [("inspect-ai", "inspect-ai"), ("swe-agent", "swe-agent"),

@@ -243,7 +243,7 @@ def test_any_trace_renders_escaped(tmp_path_factory, step_list, task_id, error):
     trace = Trace(id="t", task_id=task_id or "x", steps=step_list, error=error or None, score=0.0,
                   deciding_step=len(step_list) or None)
     renderer = _renderer()
-    summary = summarise_trace(trace, "t", "runs/r/traces/t.html", 1, 1.0)
+    summary = summarise_trace(trace, "t", ["runs/r/traces/t.html"], 500, "", 1.0)
     run = Run(id="r", agent="a", benchmark="b")
     page = renderer.render("trace.html", "runs/r/traces/t.html", run=run, agent=None, benchmark=None, trace=trace,
                            summary=summary, steps=step_views(trace.steps, Config().limits), page_no=1, pages=1,

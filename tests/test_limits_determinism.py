@@ -13,6 +13,7 @@ import yaml
 
 from generator.build import build_site, check_project
 from projects import copy_example
+from sitecheck import trace_html
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "swe-agent-gpt-4o-2026-02"
@@ -88,8 +89,8 @@ def test_step_chars_limit_at_and_past(tmp_path):
         f["sha256"] = hashlib.sha256((root / "traces" / RUN / f["path"]).read_bytes()).hexdigest()
     (root / "traces" / RUN / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     site = tmp_path / "site"
-    build_site(root, site)
-    page = next(site.rglob("acme__widgets-12*.html")).read_text()
+    result = build_site(root, site)
+    page = trace_html(site, result, RUN, "acme__widgets-12")
     assert "x" * 1000 in page  # at the limit: whole
     assert "y" * 1001 not in page and "Cut at 1,000 of 1,001 characters" in page
     full = list(site.rglob("acme__widgets-12*.s*.txt"))

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import orjson
 import pytest
 
+from browser import chromium, served
 from generator.build import build_site
 from generator.ingest import import_paths
 from generator.scaffold import init_project
@@ -51,32 +49,14 @@ def test_only_recording_pages_allow_webassembly(site):
 
 
 def test_player_runs_without_errors_or_foreign_requests(site):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-
-    class Quiet(handler.func):  # type: ignore[misc, valid-type]
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{srv.server_port}"
     page_path = next(site.rglob("*session*.html")).relative_to(site).as_posix()
     problems, foreign = [], []
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(origin) else None)
-            page.goto(f"{origin}/{page_path}")
-            page.wait_for_selector(".ap-wrapper", timeout=10_000)
-            assert page.locator(".ap-player").count() == 1
-            browser.close()
-    finally:
-        srv.shutdown()
+    with chromium() as browser, served(site) as origin:
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(origin) else None)
+        page.goto(f"{origin}/{page_path}")
+        page.wait_for_selector(".ap-wrapper", timeout=10_000)
+        assert page.locator(".ap-player").count() == 1
     assert problems == [] and foreign == []

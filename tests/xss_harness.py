@@ -512,7 +512,7 @@ def build_projects(base: Path, payloads: list[str], per_project: int = 64,
 
 def _attach_pages(built: BuiltProject, records: dict[int, PayloadPages], payloads: list[str]) -> None:
     """Find each payload's pages in the built site (runs, boards, traces, content)."""
-    from generator.plan import content_path, run_path, trace_page_path
+    from generator.plan import content_path, run_path
 
     def add(i: int, page: str, what: str) -> None:
         if i in records and (built.site / page).is_file():
@@ -540,8 +540,8 @@ def _attach_pages(built: BuiltProject, records: dict[int, PayloadPages], payload
         add(i, content_path(f"t{i:03d}.md"), "content page (Markdown, front-matter title)")
         for t in rs.traces:
             fmt = (t.source_file or "").split("/")[2:3] or ["?"]
-            for n in range(1, (t.page_count or 1) + 1):
-                add(i, trace_page_path(rs.run.id, t.slug, n), f"trace page ({fmt[0]})")
+            for url in t.page_urls:
+                add(i, url, f"trace page ({fmt[0]})")  # its own page, or its run's page for a short trace
     for rec in built.payloads:
         if rec.name_page:
             add(rec.index, content_path(rec.name_page), "content page (file and folder names as title)")
@@ -966,6 +966,10 @@ async def _visit_all(origin: str, paths: list[str], workers: int, texts: dict[st
                     r.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 if page.url != url and page.url[:300] not in r.navigations:
                     r.navigations.append(page.url[:300])
+                if len(page.frames) > 1:
+                    # A frame's console messages (the only trace of a sandboxed frame's calls) can arrive
+                    # after "load" on a busy machine: give them time to reach this page's report.
+                    await asyncio.sleep(0.3)
                 box.pop("now", None)
                 reports.append(r)
             await page.close()
