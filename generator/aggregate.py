@@ -259,8 +259,11 @@ def leaderboard(benchmark: Benchmark, runs: list[RunSummary], rank_with_errors: 
     """Rank runs by score (ties share a rank) and assign rank groups; runs with
     errors or no score are listed unranked unless ``rank_with_errors``."""
     sign = -1 if benchmark.metric.higher_is_better else 1
-    rankable = [r for r in runs if r.score is not None and (r.ok or rank_with_errors)]
-    rest = [r for r in runs if r not in rankable]
+    def rankable_run(r: RunSummary) -> bool:
+        return r.score is not None and (r.ok or rank_with_errors)
+    # Split by the test, not by membership: `in` would compare summaries field by field, n² times.
+    rankable = [r for r in runs if rankable_run(r)]
+    rest = [r for r in runs if not rankable_run(r)]
     rankable.sort(key=lambda r: (sign * r.score, r.run.id))
     ranked: list[tuple[int, RunSummary]] = []
     for i, r in enumerate(rankable):

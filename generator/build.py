@@ -17,12 +17,13 @@ from pathlib import Path
 from generator import charts as chart_files
 from generator import compare, opendata
 from generator.aggregate import RunSummary, leaderboard
-from generator.cache import RunCache
+from generator.cache import MetaCache, RunCache
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Trace
 from generator.parallel import map_runs
-from generator.plan import PathPlan, benchmark_file, benchmark_path, compare_path, content_path, side_by_side_path
+from generator.plan import (PathPlan, benchmark_file, benchmark_path, compare_path, content_path, run_path,
+                            side_by_side_path)
 from generator.redact import redact_trace
 from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter
 from generator.runstage import iter_run_traces, process_run
@@ -32,10 +33,17 @@ from generator.write import SiteWriter
 
 @dataclass
 class BuildResult:
-    """Findings and figures of a check or build. ``stages`` maps a stage name to seconds."""
+    """Findings and figures of a check or build. ``stages`` maps a stage name to seconds.
+
+    ``runs`` holds the summaries this build computed or loaded: every run, except
+    in a cached build, where a run that did not change is only loaded when its
+    board is drawn again. ``run_count`` and ``trace_count`` count every run."""
 
     findings: list[Finding] = field(default_factory=list)
     runs: list[RunSummary] = field(default_factory=list)
+    run_count: int = 0
+    trace_count: int = 0
+    project_findings: list[Finding] = field(default_factory=list)  # registry findings, shared by runs
     pages: int = 0
     bytes: int = 0
     written: int = 0
@@ -60,16 +68,17 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
     plan = PathPlan()
     project_findings = check_registry(project) + check_identity_lookalikes(project) + check_task_sets(project)
     result.findings.extend(project_findings)
+    result.project_findings = project_findings
     entries = [e for e in project.runs if e.run is not None]
-    cached: dict[str, tuple] = {}
+    cached = {}
     if cache is not None and writer is not None:
         for entry in entries:
             hit = cache.get(entry)
-            if hit is not None and all(writer.reuse(path, digest) for path, digest in hit[1].items()):
+            if hit is not None and all(writer.reuse(path, digest) for path, digest in hit.pages.items()):
                 cached[entry.run.id] = hit
             elif hit is not None:
-                for path in hit[1]:
-                    writer.hashes.pop(path, None)  # a partial reuse is redone from scratch
+                for path in hit.pages:
+                    writer.forget(path)  # a partial reuse is redone from scratch
     todo = [e for e in entries if e.run.id not in cached]
     _warm_up(renderer)  # load once here, so forked workers inherit it instead of each loading it
     fresh = map_runs(lambda e: process_run(project, e, renderer, project_findings), todo, jobs)
@@ -83,12 +92,16 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
     for entry in entries:
         if bar is not None:
             bar.update(1)
-        if entry.run.id in cached:
-            summary, pages = cached[entry.run.id][0], []
-        else:
-            summary, pages = next(fresh)
-            if cache is not None and writer is not None:
-                cache.put(entry, summary, {p.path: _digest(p) for p in pages})
+        result.run_count += 1
+        hit = cached.get(entry.run.id)
+        if hit is not None:  # unchanged: its pages are reused; its summary is loaded only if its board needs it
+            plan.claim(run_path(entry.run.id), f"run {entry.run.id}")
+            result.findings.extend(hit.findings)
+            result.trace_count += hit.traces
+            continue
+        summary, pages = next(fresh)
+        if cache is not None and writer is not None:
+            cache.put(entry, summary, {p.path: _digest(p) for p in pages})
         _share_registry_entries(project, summary)
         if (prev := plan.claim(summary.url, f"run {entry.run.id}")) is not None:
             summary.own_findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
@@ -98,6 +111,7 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
             summary.errors += 1
             pages = []
         result.findings.extend(summary.own_findings)
+        result.trace_count += len(summary.traces)
         if writer is not None:
             for page in pages:
                 writer.write(page)
@@ -148,15 +162,18 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
                progress: bool = False) -> BuildResult:
     """Build the site of the project at ``root`` into ``out`` (default ``<root>/site``).
 
-    ``use_cache``: reuse the summaries and trace pages of runs whose files did
-    not change since the last build (``.tracesite-cache/`` in the project);
+    ``use_cache``: reuse what did not change since the last build: parsed
+    ``run.yaml`` files, the summaries and pages of unchanged runs, and the pages
+    of boards none of whose runs changed (see ``generator/cache.py``; the
+    cache lives outside the project);
     ``jobs``: worker processes for runs (1 = in this process). Returns the
     findings; the site is written even when some runs have errors (they are
     marked on their pages). Raises OSError only for failures writing the output.
     """
     stages: dict[str, float] = {}
     t = time.perf_counter()
-    project = discover(root)
+    meta_cache = MetaCache(root.resolve()) if use_cache else None
+    project = discover(root, meta_cache)
     stages["discover"] = time.perf_counter() - t
     result = BuildResult(findings=list(project.findings), stages=stages)
     renderer = Renderer(project.config, project.root)
@@ -169,7 +186,7 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
         _analyse(project, renderer, writer, result, cache, jobs, progress)
         stages["import+check+render traces"] = time.perf_counter() - t
         t = time.perf_counter()
-        _render_site(project, renderer, writer, result, pages)
+        _render_site(project, renderer, writer, result, pages, cache)
         stages["render pages"] = time.perf_counter() - t
         t = time.perf_counter()
         writer.commit()
@@ -182,7 +199,8 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
     result.written, result.unchanged = writer.written, writer.unchanged
     result.changed = writer.committed_changes
     if cache is not None:
-        cache.prune({e.run.id for e in project.runs if e.run is not None})
+        cache.save({e.run.id for e in project.runs if e.run is not None}, set(project.registry.benchmarks))
+        meta_cache.save()
     result.findings.sort()
     return result
 
@@ -212,33 +230,86 @@ def _site_nav(project: Project, renderer: Renderer, pages: list[tuple]) -> None:
     renderer.env.globals.update(nav=content_nav(pages), boards=boards)
 
 
+@dataclass
+class BoardTeaser:
+    """What the home page shows of a board: counts and the top three runs (rank, agent, model,
+    score, run page). Kept in the cache, so an unchanged board is not ranked again."""
+
+    benchmark: object
+    url: str
+    ranked_count: int
+    unranked_count: int
+    top: list[dict]
+
+
+def _teaser(board) -> BoardTeaser:
+    top = [{"rank": rank, "agent": rs.agent.name if rs.agent else rs.run.agent, "model": rs.run.model,
+            "score": rs.score, "url": rs.url} for rank, rs in board.ranked[:3]]
+    return BoardTeaser(board.benchmark, board.url, len(board.ranked), len(board.unranked), top)
+
+
 def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, result: BuildResult,
-                 pages: list[tuple]) -> None:
-    by_bench: dict[str, list[RunSummary]] = defaultdict(list)
-    for rs in result.runs:
-        by_bench[rs.run.benchmark].append(rs)
-    boards = []
+                 pages: list[tuple], cache: RunCache | None = None) -> None:
+    """Content pages, boards (each reused whole when none of its runs changed), schemas and assets."""
+    fresh = {rs.run.id: rs for rs in result.runs}
+    by_bench: dict[str, list[str]] = defaultdict(list)
+    for e in project.runs:
+        if e.run is not None:
+            by_bench[e.run.benchmark].append(e.run.id)
+    teasers = []
     for bench_id in sorted(by_bench):
         bench = project.registry.benchmarks.get(bench_id)
         if bench is None:
             continue  # its runs are reported; without a registry entry there is no board
-        board = leaderboard(bench, by_bench[bench_id], project.config.rank_runs_with_errors)
+        key = cache.board_key(bench_id, by_bench[bench_id]) if cache is not None else ""
+        old = cache.boards.get(bench_id) if cache is not None else None
+        if old is not None and old.key == key and all(writer.reuse(p, d) for p, d in old.pages.items()):
+            teasers.append(old.teaser)
+            continue
+        if old is not None:
+            for path in old.pages:
+                writer.forget(path)
+        summaries = []
+        for run_id in by_bench[bench_id]:
+            rs = fresh.get(run_id)
+            if rs is None and cache is not None:
+                rs = cache.summary(run_id) or _redo_run(project, renderer, writer, result, cache, run_id)
+                _share_registry_entries(project, rs)
+                result.runs.append(rs)
+            if rs is not None:
+                summaries.append(rs)
+        board = leaderboard(bench, summaries, project.config.rank_runs_with_errors)
         board.url = benchmark_path(bench.id)
-        boards.append(board)
+        before = set(writer.hashes)
+        _render_board(project, renderer, writer, board, opendata.leaderboard_rows(board))
+        teasers.append(_teaser(board))
+        if cache is not None:
+            cache.put_board(bench_id, key, {p: writer.hashes[p] for p in writer.hashes.keys() - before}, teasers[-1])
     for cp, meta, body in pages:
         path = content_path(cp.rel)
         writer.write(renderer.render("content.html", path, meta=meta, body=renderer.markdown_html(body),
-                                     is_home=path == "index.html", leaderboards=boards))
+                                     is_home=path == "index.html", leaderboards=teasers))
     if not any(content_path(cp.rel) == "index.html" for cp, _, _ in pages):
         writer.write(renderer.render("content.html", "index.html", meta={"title": project.config.title},
-                                     body="", is_home=True, leaderboards=boards))
-    for board in boards:
-        rows = opendata.leaderboard_rows(board)
-        _render_board(project, renderer, writer, board, rows)
+                                     body="", is_home=True, leaderboards=teasers))
     for name, data in opendata.schemas().items():
         writer.write(Page(f"data/schema/{name}", data))
     for page in renderer.assets():
         writer.write(page)
+
+
+def _redo_run(project: Project, renderer: Renderer, writer: SiteWriter, result: BuildResult, cache: RunCache,
+              run_id: str) -> RunSummary:
+    """A run whose pages were reused but whose cached summary cannot be read (its board must be
+    drawn again): processed again, its pages written over the reused ones."""
+    entry = next(e for e in project.runs if e.run is not None and e.run.id == run_id)
+    summary, pages = process_run(project, entry, renderer, result.project_findings)
+    for path in cache.runs[run_id].pages:
+        writer.forget(path)
+    for page in pages:
+        writer.write(page)
+    cache.put(entry, summary, {p.path: _digest(p) for p in pages})
+    return summary
 
 
 def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, board, rows: list[dict]) -> None:

@@ -1,12 +1,13 @@
 """Build cache: a run whose inputs did not change since the last build keeps
-its summary and its trace pages, so a rebuild re-renders only what changed.
+its summary and its pages, and a leaderboard none of whose runs changed
+keeps its pages, so a rebuild renders only what changed.
 
 A run's key hashes its ``run.yaml`` bytes and the path, size and mtime of
-every file in its folder, together with a global key: the tracesite
-version, every theme file, the config, the registry and the site navigation.
-Any change to those rebuilds every run. ``tracesite check`` and builds
-without ``--incremental`` never use the cache, so CI always re-hashes every
-file.
+every file in its folder, together with a global key: tracesite's code and
+version, every theme file, the config, the registry and the site
+navigation. Any change to those rebuilds every run. A board's key hashes
+the keys of its runs. ``tracesite check`` and ``build --no-cache`` never use
+the cache, so CI always re-hashes every file.
 
 The cache lives in the user's cache folder (``$TRACESITE_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/tracesite``, else ``~/.cache/tracesite``), one folder per
@@ -20,16 +21,19 @@ import hashlib
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from generator import __version__
 from generator.discover import Project, RunEntry
+from generator.errors import InputError
+from generator.jsonread import parse_yaml
 from generator.plan import slugify
 from generator.render import Renderer, default_theme_dir
 
-FORMAT = 2  # bumped whenever the pickled summaries change shape
+FORMAT = 3  # bumped whenever the pickled summaries change shape
 
 
 def cache_root() -> Path:
@@ -37,6 +41,47 @@ def cache_root() -> Path:
         return Path(os.environ["TRACESITE_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tracesite"
+
+
+def project_cache_dir(root: Path) -> Path:
+    """This project's cache folder (one per project path and cache format)."""
+    return cache_root() / hashlib.sha256(str(root).encode()).hexdigest()[:16] / f"v{FORMAT}"
+
+
+class MetaCache:
+    """Parsed ``run.yaml`` documents by path and sha256 of their bytes, so a rebuild does not
+    parse again the metadata of thousands of unchanged runs (YAML is slow to construct).
+    Only documents that parsed cleanly are kept; :meth:`save` writes the cache."""
+
+    def __init__(self, root: Path):
+        self.file = project_cache_dir(root) / "meta.pickle"
+        self.docs: dict[str, tuple[str, object]] = {}
+        self.used: dict[str, tuple[str, object]] = {}
+        try:
+            with self.file.open("rb") as fh:
+                self.docs = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            pass
+
+    def load_yaml(self, path: Path, label: str):
+        """Like :func:`generator.jsonread.load_yaml`, from the cache when the bytes are unchanged."""
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
+        digest = hashlib.sha256(raw).hexdigest()
+        hit = self.docs.get(str(path))
+        data = hit[1] if hit is not None and hit[0] == digest else parse_yaml(text, label)
+        self.used[str(path)] = (digest, data)
+        return data
+
+    def save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".meta.")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(self.used, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.file)
 
 
 def _tree_fingerprint(h, folder: Path) -> None:
@@ -48,48 +93,120 @@ def _tree_fingerprint(h, folder: Path) -> None:
             h.update(p.read_bytes())
 
 
+@dataclass
+class CachedRun:
+    """What a build needs of an unchanged run without loading its summary: the key of its
+    inputs, its pages (path -> sha256), its own findings, its board and its trace count."""
+
+    key: str
+    pages: dict[str, str]
+    findings: list
+    benchmark: str
+    traces: int
+
+
+@dataclass
+class CachedBoard:
+    """An unchanged board: the key of its runs' inputs, its pages and its teaser for the home page."""
+
+    key: str
+    pages: dict[str, str]
+    teaser: object
+
+
 class RunCache:
+    """The build cache of one project (see the module docstring).
+
+    An index (``index.pickle``) holds a :class:`CachedRun` per run and a
+    :class:`CachedBoard` per leaderboard, so a rebuild decides what to reuse
+    without loading any summary; a run's summary (``<run>.pickle``) is loaded
+    only when its board must be drawn again. Call :meth:`save` at the end of a
+    build that wrote its site.
+    """
+
     def __init__(self, project: Project, renderer: Renderer):
-        self.dir = cache_root() / hashlib.sha256(str(project.root).encode()).hexdigest()[:16] / f"v{FORMAT}"
+        self.dir = project_cache_dir(project.root)
         h = hashlib.sha256(f"tracesite {__version__} cache {FORMAT}".encode())
+        _tree_fingerprint(h, Path(__file__).resolve().parent)  # tracesite's own code, templates below
         _tree_fingerprint(h, default_theme_dir())
         _tree_fingerprint(h, project.root / "themes")
         h.update(project.config.model_dump_json().encode())
         h.update(project.registry.model_dump_json().encode())
         h.update(orjson.dumps([renderer.env.globals.get("nav"), [(b.id, p) for b, p in renderer.env.globals.get("boards", [])]]))
         self.global_key = h.hexdigest()
-
-    def _key(self, entry: RunEntry) -> str:
-        h = hashlib.sha256(self.global_key.encode())
-        h.update(entry.meta_file.read_bytes())
-        for p in sorted(entry.folder.rglob("*")):
-            st = p.lstat()
-            h.update(f"{p.relative_to(entry.folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
-        return h.hexdigest()
-
-    def _path(self, entry: RunEntry) -> Path:
-        return self.dir / f"{slugify(entry.run.id)}.pickle"
-
-    def get(self, entry: RunEntry):
-        """(summary, {page path: sha256}) when the run's inputs are unchanged, else None."""
-        path = self._path(entry)
+        self._keys: dict[str, str] = {}
+        self.runs: dict[str, CachedRun] = {}
+        self.boards: dict[str, CachedBoard] = {}
         try:
-            with path.open("rb") as fh:
-                key, summary, pages = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
+            with (self.dir / "index.pickle").open("rb") as fh:
+                global_key, runs, boards = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
+            if global_key == self.global_key:
+                self.runs, self.boards = runs, boards
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            pass
+
+    def key(self, entry: RunEntry) -> str:
+        """Hash of everything a run's pages and summary depend on: the global key, its
+        ``run.yaml`` and the path, size, mtime and mode of every file in its folder."""
+        run_id = entry.run.id
+        if run_id not in self._keys:
+            h = hashlib.sha256(self.global_key.encode())
+            h.update(entry.meta_file.read_bytes())
+            for p in sorted(entry.folder.rglob("*")):
+                st = p.lstat()
+                h.update(f"{p.relative_to(entry.folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n"
+                         .encode())
+            self._keys[run_id] = h.hexdigest()
+        return self._keys[run_id]
+
+    def _path(self, run_id: str) -> Path:
+        return self.dir / f"{slugify(run_id)}.pickle"
+
+    def get(self, entry: RunEntry) -> CachedRun | None:
+        """The cached run when its inputs are unchanged, else None."""
+        hit = self.runs.get(entry.run.id)
+        return hit if hit is not None and hit.key == self.key(entry) else None
+
+    def summary(self, run_id: str):
+        """The cached summary of an unchanged run (None if its file is gone or stale)."""
+        hit = self.runs.get(run_id)
+        try:
+            with self._path(run_id).open("rb") as fh:
+                key, summary = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return None
-        return (summary, pages) if key == self._key(entry) else None
+        return summary if hit is not None and key == hit.key else None
 
     def put(self, entry: RunEntry, summary, pages: dict[str, str]) -> None:
+        key = self.key(entry)
         self.dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".run.")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump((self._key(entry), summary, pages), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self._path(entry))
+            pickle.dump((key, summary), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self._path(entry.run.id))
+        self.runs[entry.run.id] = CachedRun(key, pages, list(summary.own_findings),
+                                            summary.run.benchmark, len(summary.traces))
 
-    def prune(self, run_ids: set[str]) -> None:
+    def board_key(self, bench_id: str, run_ids: list[str]) -> str:
+        """Hash of a board's inputs: the global key and the keys of its runs."""
+        h = hashlib.sha256(f"{self.global_key}\0{bench_id}".encode())
+        for run_id in sorted(run_ids):
+            h.update(f"\0{run_id}\0{self._keys.get(run_id, '')}".encode())
+        return h.hexdigest()
+
+    def put_board(self, bench_id: str, key: str, pages: dict[str, str], teaser) -> None:
+        self.boards[bench_id] = CachedBoard(key, pages, teaser)
+
+    def save(self, run_ids: set[str], bench_ids: set[str]) -> None:
+        """Write the index and drop entries of runs and boards that are gone."""
+        self.runs = {k: v for k, v in self.runs.items() if k in run_ids}
+        self.boards = {k: v for k, v in self.boards.items() if k in bench_ids}
+        self.dir.mkdir(parents=True, exist_ok=True)
         keep = {f"{slugify(r)}.pickle" for r in run_ids}
-        if self.dir.is_dir():
-            for p in self.dir.glob("*.pickle"):
-                if p.name not in keep:
-                    p.unlink(missing_ok=True)
+        for p in self.dir.glob("*.pickle"):
+            if p.name not in keep and p.name != "index.pickle":
+                p.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".index.")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((self.global_key, self.runs, self.boards), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.dir / "index.pickle")

@@ -129,7 +129,7 @@ def check(ctx, paths, fmt) -> None:
         findings = [f for f in findings if keep(f)]
     _print_findings(findings, fmt)
     if fmt == "text":
-        click.echo(f"checked {len(result.runs)} runs, {sum(len(r.traces) for r in result.runs)} traces: "
+        click.echo(f"checked {result.run_count} runs, {result.trace_count} traces: "
                    f"{_summary(findings)}")
     if any(f.severity == "error" for f in findings):
         sys.exit(1)
@@ -160,17 +160,17 @@ def build(ctx, out, no_cache, jobs, report) -> None:
     jobs = jobs or default_jobs()
     result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty())
     _print_findings(result.findings)
-    traces = sum(len(r.traces) for r in result.runs)
+    traces = result.trace_count
     total = sum(result.stages.values())
     peak = _peak_rss_mb()
     state = "" if result.changed else " (nothing changed; site left as it was)"
     click.echo(f"built {result.pages} files ({result.bytes / 1e6:.1f} MB; {result.written} written, "
-               f"{result.unchanged} unchanged) from {len(result.runs)} runs and {traces} traces in {total:.1f} s, "
+               f"{result.unchanged} unchanged) from {result.run_count} runs and {traces} traces in {total:.1f} s, "
                f"peak memory {peak:.0f} MB, into {out or root / 'site'}{state}: {_summary(result.findings)}")
     if report:
         data = {"stages_s": {k: round(v, 4) for k, v in result.stages.items()}, "total_s": round(total, 4),
                 "files": result.pages, "bytes": result.bytes, "written": result.written,
-                "unchanged": result.unchanged, "changed": result.changed, "runs": len(result.runs),
+                "unchanged": result.unchanged, "changed": result.changed, "runs": result.run_count,
                 "traces": traces, "runs_from_cache": result.stats.get("runs_from_cache", 0), "jobs": jobs,
                 "peak_rss_mb": round(peak, 1), "errors": len(result.errors), "warnings": len(result.warnings)}
         report.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))

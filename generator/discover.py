@@ -143,7 +143,9 @@ def load_registry(root: Path, findings: list[Finding]) -> Registry:
     return Registry(agents=dict(sorted(agents.items())), benchmarks=dict(sorted(benchmarks.items())))
 
 
-def load_run(folder: Path, root: Path) -> tuple[RunEntry | None, list[Finding]]:
+def load_run(folder: Path, root: Path, meta_cache=None) -> tuple[RunEntry | None, list[Finding]]:
+    """A run folder's entry (None without metadata) and the findings about its ``run.yaml``;
+    ``meta_cache`` (a :class:`generator.cache.MetaCache`) spares parsing unchanged files again."""
     meta = next((folder / n for n in RUN_FILE_NAMES if (folder / n).is_file()), None)
     label_folder = folder.relative_to(root).as_posix()
     if meta is None:
@@ -151,7 +153,7 @@ def load_run(folder: Path, root: Path) -> tuple[RunEntry | None, list[Finding]]:
                               "run folder has no run.yaml; expected run metadata (see docs/data-model.md)")]
     label = meta.relative_to(root).as_posix()
     try:
-        data = load_yaml(meta, label)
+        data = meta_cache.load_yaml(meta, label) if meta_cache is not None else load_yaml(meta, label)
     except InputError as exc:
         return RunEntry(folder, meta, None), [exc.finding()]
     run, errs = _parse(Run, data, label, "run-metadata")
@@ -161,8 +163,9 @@ def load_run(folder: Path, root: Path) -> tuple[RunEntry | None, list[Finding]]:
     return RunEntry(folder, meta, run), errs
 
 
-def discover(root: Path) -> Project:
-    """Read the project at ``root``. Never raises for bad input: see ``Project.findings``."""
+def discover(root: Path, meta_cache=None) -> Project:
+    """Read the project at ``root``. Never raises for bad input: see ``Project.findings``.
+    ``meta_cache``: see :func:`load_run`."""
     root = root.resolve()
     findings: list[Finding] = []
     config = load_config(root, findings)
@@ -174,7 +177,7 @@ def discover(root: Path) -> Project:
             if folder.is_symlink():
                 findings.append(Finding(project.rel(folder), "", "integrity", "run folder is a symlink; refused"))
                 continue
-            entry, errs = load_run(folder, root)
+            entry, errs = load_run(folder, root, meta_cache)
             findings.extend(errs)
             if entry is not None:
                 project.runs.append(entry)

@@ -199,12 +199,18 @@ def iter_jsonl(path: Path, label: str | None = None) -> Iterator[tuple[int, Any]
 
 
 def load_yaml(path: Path, label: str | None = None) -> Any:
-    """Read a YAML (or JSON) metadata file with the safe loader."""
+    """Read a YAML (or JSON) metadata file with the safe loader; InputError (file, line and
+    column) for unreadable text, invalid YAML or a duplicate key."""
     label = label or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
+    return parse_yaml(text, label)
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    """YAML text (read from ``label``) with the strict safe loader; InputError as in :func:`load_yaml`."""
     try:
         return yaml.load(text, Loader=_StrictYAMLLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

@@ -3,8 +3,8 @@ output, then swap it in, so ``site/`` is never half-written.
 
 Unchanged files are not rewritten: the previous build's ``manifest.json``
 gives every file's sha256, and a page whose bytes are identical is
-hard-linked from the old site into the new one instead of written. When no
-file changed, was added or was removed, the staging folder is dropped and
+hard-linked from the old site into the new one (at commit) instead of
+written. When no file changed, was added or was removed, the staging folder is dropped and
 ``site/`` is not touched at all. The swap is two renames (old → ``.old``,
 new → ``site``); readers of a static host see either the old site or the new
 one.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -38,8 +39,11 @@ class SiteWriter:
     """Collects pages into a staging folder; :meth:`commit` swaps it in.
 
     ``written`` counts files whose bytes are new, ``unchanged`` files reused
-    from the previous build. Raises ValueError when two pages claim one path
-    (the plan should have caught it) and OSError for file-system failures.
+    from the previous build. Reused files are hard-linked into the staging
+    folder only at :meth:`commit`, and only when something changed, so a build
+    that changes nothing touches no file. Raises ValueError when two pages
+    claim one path (the plan should have caught it) and OSError for
+    file-system failures.
     """
 
     def __init__(self, out: Path):
@@ -52,47 +56,55 @@ class SiteWriter:
         self.unchanged = 0
         self.old = _old_manifest(self.out) if self.out.is_dir() else {}
         self.committed_changes = True
+        self._reused: dict[str, int] = {}  # path -> size, linked from the old site at commit
 
     def write(self, page: Page) -> None:
         if page.path in self.hashes:
             raise ValueError(f"two pages would write {page.path}")
         digest = hashlib.sha256(page.data).hexdigest()
-        target = self.stage / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.old.get(page.path) == digest and self._link_old(page.path, target):
-            self.unchanged += 1
-        else:
+        if not (self.old.get(page.path) == digest and self._take_old(page.path, digest)):
+            target = self.stage / page.path
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(page.data)
             self.written += 1
-        self.hashes[page.path] = digest
-        self.bytes += len(page.data)
+            self.hashes[page.path] = digest
+            self.bytes += len(page.data)
 
     def reuse(self, path: str, digest: str) -> bool:
         """Take ``path`` unchanged from the previous build (its bytes were not rendered again)."""
         if self.old.get(path) != digest or path in self.hashes:
             return False
-        target = self.stage / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not self._link_old(path, target):
-            return False
-        self.hashes[path] = digest
-        self.unchanged += 1
-        self.bytes += target.stat().st_size
-        return True
+        return self._take_old(path, digest)
 
-    def _link_old(self, path: str, target: Path) -> bool:
+    def _take_old(self, path: str, digest: str) -> bool:
         src = self.out / path
         try:
-            if src.is_symlink() or not src.is_file():
-                return False
-            os.link(src, target)
-            return True
+            st = src.lstat()
         except OSError:
-            try:
-                shutil.copy2(src, target)
-                return True
-            except OSError:
-                return False
+            return False
+        if not stat.S_ISREG(st.st_mode):  # lstat: a symlink (or anything but a file) is never reused
+            return False
+        self._reused[path] = st.st_size
+        self.hashes[path] = digest
+        self.unchanged += 1
+        self.bytes += st.st_size
+        return True
+
+    def forget(self, path: str) -> None:
+        """Undo :meth:`reuse` of ``path`` (its group of pages is rendered again instead)."""
+        size = self._reused.pop(path, None)
+        if size is not None:
+            del self.hashes[path]
+            self.unchanged -= 1
+            self.bytes -= size
+
+    def _link_old(self, path: str) -> None:
+        src, target = self.out / path, self.stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copy2(src, target)
 
     def commit(self) -> None:
         if self.written == 0 and set(self.hashes) == set(self.old) and (self.out / MANIFEST).is_file():
@@ -100,6 +112,8 @@ class SiteWriter:
             self.committed_changes = False
             self.abort()
             return
+        for path in self._reused:
+            self._link_old(path)
         manifest = orjson.dumps({"files": dict(sorted(self.hashes.items()))}, option=orjson.OPT_INDENT_2)
         (self.stage / MANIFEST).write_bytes(manifest)
         for d in [self.stage, *sorted(p for p in self.stage.rglob("*") if p.is_dir())]:

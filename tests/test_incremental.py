@@ -40,7 +40,9 @@ def test_nothing_changed_writes_nothing(project):
     before = _state(site)
     second = build_site(project, site, use_cache=True)
     assert not second.changed and second.written == 0
-    assert second.stats["runs_from_cache"] == len(second.runs)
+    assert second.stats["runs_from_cache"] == second.run_count == first.run_count
+    assert second.runs == []  # no summary was even loaded: every board was unchanged
+    assert (second.trace_count, second.findings) == (first.trace_count, first.findings)
     assert _state(site) == before  # same files, same inodes, same mtimes
 
 
@@ -48,18 +50,12 @@ def test_one_changed_run_is_rebuilt_alone(project):
     site = project / "site"
     build_site(project, site, use_cache=True)
     before = _state(site)
-    # A real edit: the trace file changes and its sha256 is updated in run.yaml.
-    folder = project / "traces" / RUN
-    data = folder / "retail_results.json"
-    doc = json.loads(data.read_text())
-    doc["simulations"][0]["messages"][1]["content"] += " (edited)"
-    data.write_text(json.dumps(doc))
-    meta = yaml.safe_load((folder / "run.yaml").read_text())
-    meta["files"][0]["sha256"] = hashlib.sha256(data.read_bytes()).hexdigest()
-    (folder / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    _edit_trace(project)
     result = build_site(project, site, use_cache=True)
     assert result.errors == []
-    assert result.stats["runs_from_cache"] == len(result.runs) - 1
+    assert result.stats["runs_from_cache"] == result.run_count - 1
+    # Only the changed run's board was drawn again: the summaries loaded are its runs'.
+    assert {rs.run.benchmark for rs in result.runs} == {"retail-desk"}
     after = _state(site)
     changed = {p for p in after if before.get(p) != after[p]}
     assert changed  # the edited trace page at least
@@ -73,7 +69,52 @@ def test_one_changed_run_is_rebuilt_alone(project):
     assert _hashes(site) == _hashes(project / "clean")
 
 
+def test_unreadable_cached_summary_is_rebuilt(project, tmp_path):
+    """A board drawn again needs the summaries of its unchanged runs; one whose cache file is
+    gone or damaged is processed again, and the site still equals a clean build."""
+    site = project / "site"
+    build_site(project, site, use_cache=True)
+    other = next((tmp_path / "cache").rglob("harbor-claude-sonnet-4-5-2026-04.pickle"))
+    other.write_bytes(b"not a pickle")
+    _edit_trace(project)
+    result = build_site(project, site, use_cache=True)
+    assert result.errors == []
+    assert {rs.run.id for rs in result.runs} == {RUN, "harbor-claude-sonnet-4-5-2026-04"}
+    build_site(project, project / "clean", use_cache=False)
+    assert _hashes(site) == _hashes(project / "clean")
+
+
+def _edit_trace(project: Path) -> None:
+    """A real edit of the run RUN: its trace file changes and its sha256 is updated in run.yaml."""
+    folder = project / "traces" / RUN
+    data = folder / "retail_results.json"
+    doc = json.loads(data.read_text())
+    doc["simulations"][0]["messages"][1]["content"] += " (edited)"
+    data.write_text(json.dumps(doc))
+    meta = yaml.safe_load((folder / "run.yaml").read_text())
+    meta["files"][0]["sha256"] = hashlib.sha256(data.read_bytes()).hexdigest()
+    (folder / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+
+
 def test_parallel_workers_give_identical_output(project):
     build_site(project, project / "one", jobs=1)
     build_site(project, project / "two", jobs=2)
     assert _hashes(project / "one") == _hashes(project / "two")
+
+
+def test_unchanged_metadata_is_not_parsed_again(project, monkeypatch):
+    """A cached build parses only the run.yaml files whose bytes changed; the others come from
+    the cache, and an edit is seen."""
+    import generator.cache as cache_module
+
+    build_site(project, project / "site", use_cache=True)
+    parsed = []
+    real = cache_module.parse_yaml
+    monkeypatch.setattr(cache_module, "parse_yaml", lambda text, label: parsed.append(label) or real(text, label))
+    build_site(project, project / "site", use_cache=True)
+    assert parsed == []
+    meta = project / "traces" / RUN / "run.yaml"
+    meta.write_text(meta.read_text().replace("model: gpt-4o-2024-08-06", "model: gpt-4o-edited", 1))
+    result = build_site(project, project / "site", use_cache=True)
+    assert parsed == [f"traces/{RUN}/run.yaml"]
+    assert next(r for r in result.runs if r.run.id == RUN).run.model == "gpt-4o-edited"
