@@ -62,7 +62,7 @@ class BuildResult:
 
 
 def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | None, result: BuildResult,
-             cache: RunCache | None = None, jobs: int = 1, progress: bool = False) -> None:
+             cache: RunCache | None = None, jobs: int = 1, progress: bool = False, keep: bool = True) -> None:
     """Process every run (from the cache where its inputs are unchanged, else in
     parallel workers) and write its trace pages; results keep discovery order."""
     plan = PathPlan()
@@ -100,9 +100,7 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
             result.trace_count += hit.traces
             continue
         summary, pages = next(fresh)
-        if cache is not None and writer is not None:
-            cache.put(entry, summary, {p.path: _digest(p) for p in pages})
-        _share_registry_entries(project, summary)
+        _share_registry_entries(project, summary, entry)
         if (prev := plan.claim(summary.url, f"run {entry.run.id}")) is not None:
             summary.own_findings.append(Finding(project.rel(entry.meta_file), "/id", "plan",
                                                 f"run pages would overwrite those of {prev}; expected distinct run ids",
@@ -110,21 +108,26 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
             summary.findings.append(summary.own_findings[-1])
             summary.errors += 1
             pages = []
+        if cache is not None and writer is not None:
+            cache.put(entry, summary, {p.path: _digest(p) for p in pages})
         result.findings.extend(summary.own_findings)
         result.trace_count += len(summary.traces)
         if writer is not None:
             for page in pages:
                 writer.write(page)
-        result.runs.append(summary)
+        if keep or cache is None or writer is None:
+            result.runs.append(summary)
     if bar is not None:
         bar.__exit__(None, None, None)
 
 
-def _share_registry_entries(project: Project, summary: RunSummary) -> None:
-    """A summary from a worker brings its own copies of its agent and benchmark (with the task
-    list); on a board of thousands of runs those copies would dominate memory, so the summary
-    points at the project's entries instead. The checks panel was only needed for the run's own
-    page and data file, written by then."""
+def _share_registry_entries(project: Project, summary: RunSummary, entry: RunEntry | None = None) -> None:
+    """A summary from a worker or the cache brings its own copies of its run, agent and benchmark
+    (with the task list); on boards of thousands of runs those copies would dominate memory, so
+    the summary points at the project's objects instead. The checks panel was only needed for the
+    run's own page and data file, written by then."""
+    if entry is not None and entry.run is not None and entry.run.id == summary.run.id:
+        summary.run = entry.run
     if summary.agent is not None:
         summary.agent = project.registry.agents.get(summary.agent.id, summary.agent)
     if summary.benchmark is not None:
@@ -159,14 +162,18 @@ def check_project(root: Path) -> BuildResult:
 
 
 def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, jobs: int = 1,
-               progress: bool = False) -> BuildResult:
+               progress: bool = False, keep_summaries: bool = True) -> BuildResult:
     """Build the site of the project at ``root`` into ``out`` (default ``<root>/site``).
 
     ``use_cache``: reuse what did not change since the last build: parsed
     ``run.yaml`` files, the summaries and pages of unchanged runs, and the pages
     of boards none of whose runs changed (see ``generator/cache.py``; the
     cache lives outside the project);
-    ``jobs``: worker processes for runs (1 = in this process). Returns the
+    ``jobs``: worker processes for runs (1 = in this process);
+    ``keep_summaries=False`` (with ``use_cache``): keep no run summary in
+    memory beyond the board being drawn (they are read back from the cache
+    board by board), so memory does not grow with the number of runs; then
+    ``result.runs`` stays empty and ``run_count``/``trace_count`` count. Returns the
     findings; the site is written even when some runs have errors (they are
     marked on their pages). Raises OSError only for failures writing the output.
     """
@@ -183,10 +190,10 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
         _site_nav(project, renderer, pages)
         cache = RunCache(project, renderer) if use_cache else None
         t = time.perf_counter()
-        _analyse(project, renderer, writer, result, cache, jobs, progress)
+        _analyse(project, renderer, writer, result, cache, jobs, progress, keep_summaries)
         stages["import+check+render traces"] = time.perf_counter() - t
         t = time.perf_counter()
-        _render_site(project, renderer, writer, result, pages, cache)
+        _render_site(project, renderer, writer, result, pages, cache, keep_summaries)
         stages["render pages"] = time.perf_counter() - t
         t = time.perf_counter()
         writer.commit()
@@ -249,9 +256,11 @@ def _teaser(board) -> BoardTeaser:
 
 
 def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, result: BuildResult,
-                 pages: list[tuple], cache: RunCache | None = None) -> None:
-    """Content pages, boards (each reused whole when none of its runs changed), schemas and assets."""
+                 pages: list[tuple], cache: RunCache | None = None, keep: bool = True) -> None:
+    """Content pages, boards (each reused whole when none of its runs changed), schemas and assets.
+    A board's summaries not in ``result.runs`` come from the cache, and are kept there only with ``keep``."""
     fresh = {rs.run.id: rs for rs in result.runs}
+    entries = {e.run.id: e for e in project.runs if e.run is not None}
     by_bench: dict[str, list[str]] = defaultdict(list)
     for e in project.runs:
         if e.run is not None:
@@ -274,8 +283,9 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
             rs = fresh.get(run_id)
             if rs is None and cache is not None:
                 rs = cache.summary(run_id) or _redo_run(project, renderer, writer, result, cache, run_id)
-                _share_registry_entries(project, rs)
-                result.runs.append(rs)
+                _share_registry_entries(project, rs, entries[run_id])
+                if keep:
+                    result.runs.append(rs)
             if rs is not None:
                 summaries.append(rs)
         board = leaderboard(bench, summaries, project.config.rank_runs_with_errors)

@@ -84,6 +84,23 @@ class MetaCache:
         os.replace(tmp, self.file)
 
 
+def _tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
+    """(relative path, lstat) of everything under ``folder``, sorted, symlinks not followed.
+    os.scandir rather than Path.rglob: a rebuild stats every file of every run."""
+    out = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda d: d.name)
+    except OSError:
+        return out
+    for d in entries:
+        rel = prefix + d.name
+        st = d.stat(follow_symlinks=False)
+        out.append((rel, st))
+        if d.is_dir(follow_symlinks=False):
+            out.extend(_tree_stats(d.path, rel + "/"))
+    return out
+
+
 def _tree_fingerprint(h, folder: Path) -> None:
     if not folder.is_dir():
         return
@@ -152,10 +169,8 @@ class RunCache:
         if run_id not in self._keys:
             h = hashlib.sha256(self.global_key.encode())
             h.update(entry.meta_file.read_bytes())
-            for p in sorted(entry.folder.rglob("*")):
-                st = p.lstat()
-                h.update(f"{p.relative_to(entry.folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n"
-                         .encode())
+            for rel, st in _tree_stats(str(entry.folder)):
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
             self._keys[run_id] = h.hexdigest()
         return self._keys[run_id]
 

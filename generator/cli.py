@@ -158,7 +158,8 @@ def build(ctx, out, no_cache, jobs, report) -> None:
 
     root = _project(ctx)
     jobs = jobs or default_jobs()
-    result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty())
+    result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty(),
+                        keep_summaries=False)
     _print_findings(result.findings)
     traces = result.trace_count
     total = sum(result.stages.values())
@@ -183,19 +184,31 @@ def build(ctx, out, no_cache, jobs, report) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: site/).")
 @click.pass_context
 def serve(ctx, port, out) -> None:
-    """Build, serve on 127.0.0.1 with live reload, and rebuild on change."""
+    """Build, serve on 127.0.0.1 with live reload, and rebuild on change.
+
+    When a site was built before, it is served at once while the first rebuild
+    runs in the background (it rewrites only what changed and swaps the new
+    site in); without one, the first build comes first."""
+    import threading
+
     from generator.build import build_site
+    from generator.parallel import default_jobs
     from generator.serve import serve as run_server
 
     root = _project(ctx)
     out = (out or root / "site").resolve()
+    lock = threading.Lock()  # one build at a time: the first one and those of the watcher
 
-    def rebuild() -> None:
-        result = build_site(root, out, use_cache=True, jobs=1)
+    def rebuild(jobs: int = 1) -> None:
+        with lock:
+            result = build_site(root, out, use_cache=True, jobs=jobs, keep_summaries=False)
         click.echo(f"rebuilt: {result.written} files written, {result.unchanged} unchanged: "
                    f"{_summary(result.findings)}")
 
-    rebuild()
+    if (out / "index.html").is_file():
+        threading.Thread(target=rebuild, args=(default_jobs(),), daemon=True).start()
+    else:
+        rebuild(default_jobs())
     click.echo(f"serving {out} on http://127.0.0.1:{port}/")
     run_server(root, out, port, rebuild)
 

@@ -310,7 +310,8 @@ class StepView:
 
     The step head is prepared here too, as plain text the template escapes:
     ``css`` (class list), ``kind_label``, ``title`` (None when it repeats the
-    tool name), ``time_iso``/``time_text`` and ``meta`` (tokens, cost and
+    tool name), ``time_text`` (with ``time_iso`` for a time without zone, whose
+    text is not machine-readable) and ``meta`` (tokens, cost and
     duration joined by " · ", with a leading separator after a time). A long
     trace has tens of thousands of steps, and each expression a template
     evaluates per step costs more than the same work done once here."""
@@ -393,7 +394,8 @@ def step_views(steps: list, limits, deciding_step: int | None = None) -> list[St
             s, text, mode, chars, lines, collapsed, truncated, digest, args,
             html=mode == "text" and _looks_like_html(text), css=css, kind_label=kind.replace("_", " "),
             title=s.title if s.title and s.title != function else None,
-            time_iso=s.timestamp.isoformat() if s.timestamp else None,
+            # fmt_time's text of an aware time is a valid <time> value; a naive one needs the attribute.
+            time_iso=s.timestamp.isoformat() if s.timestamp and s.timestamp.tzinfo is None else None,
             time_text=fmt_time(s.timestamp) if s.timestamp else "",
             meta=(" · " if s.timestamp and meta else "") + " · ".join(meta), deciding=deciding))
     return out

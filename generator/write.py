@@ -1,13 +1,15 @@
-"""Stage 7, write: build the whole site in a temporary folder beside the
-output, then swap it in, so ``site/`` is never half-written.
+"""Stage 7, write: build the site in a temporary folder beside the output,
+then move it in, so no file of ``site/`` is ever seen half-written.
 
 Unchanged files are not rewritten: the previous build's ``manifest.json``
 gives every file's sha256, and a page whose bytes are identical is
 hard-linked from the old site into the new one (at commit) instead of
 written. When no file changed, was added or was removed, the staging folder is dropped and
-``site/`` is not touched at all. The swap is two renames (old → ``.old``,
-new → ``site``); readers of a static host see either the old site or the new
-one.
+``site/`` is not touched at all. When many files changed, the swap is two
+renames (old → ``.old``, new → ``site``), so readers see either the old site
+or the new one; when few did (a rebuild after one run changed), each changed
+file replaces its old version with an atomic rename and ``manifest.json`` is
+replaced last, so every file is always whole.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import orjson
 from generator.render import Page
 
 MANIFEST = "manifest.json"
+IN_PLACE_MAX = 200  # a rebuild that writes or removes at most this many files updates site/ in place
 
 
 def _old_manifest(out: Path) -> dict[str, str]:
@@ -112,9 +115,13 @@ class SiteWriter:
             self.committed_changes = False
             self.abort()
             return
+        manifest = orjson.dumps({"files": dict(sorted(self.hashes.items()))}, option=orjson.OPT_INDENT_2)
+        removed = [p for p in self.old if p not in self.hashes]
+        if self.old and (self.out / MANIFEST).is_file() and self.written + len(removed) <= IN_PLACE_MAX:
+            self._commit_in_place(removed, manifest)
+            return
         for path in self._reused:
             self._link_old(path)
-        manifest = orjson.dumps({"files": dict(sorted(self.hashes.items()))}, option=orjson.OPT_INDENT_2)
         (self.stage / MANIFEST).write_bytes(manifest)
         for d in [self.stage, *sorted(p for p in self.stage.rglob("*") if p.is_dir())]:
             os.chmod(d, 0o755)
@@ -126,6 +133,25 @@ class SiteWriter:
         self.stage.rename(self.out)
         if old.exists():
             shutil.rmtree(old)
+
+    def _commit_in_place(self, removed: list[str], manifest: bytes) -> None:
+        """A few changed files replace their old versions one by one (each rename is atomic),
+        removed files go, and the manifest is replaced last: relinking a large site into a new
+        folder to change two files would cost seconds."""
+        for path in sorted(p for p in self.hashes if p not in self._reused):
+            src, dst = self.stage / path, self.out / path
+            dst.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            os.replace(src, dst)
+        for path in removed:
+            (self.out / path).unlink(missing_ok=True)
+            parent = (self.out / path).parent
+            while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        tmp = self.stage / MANIFEST
+        tmp.write_bytes(manifest)
+        os.replace(tmp, self.out / MANIFEST)
+        self.abort()
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)

@@ -154,3 +154,39 @@ def test_bad_input_never_prints_a_traceback(tmp_path):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "registry/agents.yaml:line" in proc.stderr
     assert "traces/bad/run.yaml:/files" in proc.stderr
+
+
+@pytest.mark.parametrize("built_before", [True, False])
+def test_serve_shows_an_existing_site_while_it_rebuilds(tmp_path, monkeypatch, built_before):
+    """With a site from an earlier build, `serve` serves it at once and rebuilds in the
+    background; without one it builds first. (The server and the build are stand-ins.)"""
+    import threading
+
+    import generator.build
+    import generator.serve
+
+    project = tmp_path / "p"
+    run("init", str(project))
+    if built_before:
+        (project / "site").mkdir()
+        (project / "site" / "index.html").write_text("<p>old</p>")
+    release, finished = threading.Event(), threading.Event()
+    seen = {}
+
+    def slow_build(root, out, **kwargs):
+        release.wait(10)
+        finished.set()
+        return generator.build.BuildResult()
+
+    def server(root, out, port, rebuild):
+        seen["build finished when serving"] = finished.is_set()
+        release.set()
+        finished.wait(10)
+
+    monkeypatch.setattr(generator.build, "build_site", slow_build)
+    monkeypatch.setattr(generator.serve, "serve", server)
+    if not built_before:
+        release.set()
+    result = run("serve", project=project)
+    assert result.exit_code == 0, result.output
+    assert seen == {"build finished when serving": not built_before}

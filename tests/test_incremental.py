@@ -118,3 +118,34 @@ def test_unchanged_metadata_is_not_parsed_again(project, monkeypatch):
     result = build_site(project, project / "site", use_cache=True)
     assert parsed == [f"traces/{RUN}/run.yaml"]
     assert next(r for r in result.runs if r.run.id == RUN).run.model == "gpt-4o-edited"
+
+
+@pytest.mark.parametrize("in_place_max", [200, 0])
+def test_removed_run_leaves_no_file_behind(project, monkeypatch, in_place_max):
+    """Whether a rebuild updates site/ in place (few changes) or swaps in a new folder (many),
+    a removed run's pages and folder are gone and the site equals a clean build."""
+    import shutil
+
+    import generator.write
+
+    monkeypatch.setattr(generator.write, "IN_PLACE_MAX", in_place_max)
+    site = project / "site"
+    build_site(project, site, use_cache=True)
+    assert (site / "runs" / RUN / "index.html").is_file()
+    shutil.rmtree(project / "traces" / RUN)
+    result = build_site(project, site, use_cache=True)
+    assert result.changed and not (site / "runs" / RUN).exists()
+    assert not list(site.parent.glob(".site*"))  # no staging or old folder left beside it
+    build_site(project, project / "clean", use_cache=False)
+    assert _hashes(site) == _hashes(project / "clean")
+
+
+def test_lean_build_keeps_no_summaries_and_writes_the_same_site(project):
+    """`tracesite build` keeps no run summary in memory (boards read them back from the cache):
+    the site is byte-identical to an in-memory build, and the counts still cover every run."""
+    lean = build_site(project, project / "lean", use_cache=True, keep_summaries=False)
+    full = build_site(project, project / "full", use_cache=False)
+    assert lean.runs == [] and lean.run_count == len(full.runs) == 5
+    assert lean.trace_count == sum(len(r.traces) for r in full.runs)
+    assert sorted(lean.findings) == sorted(full.findings)
+    assert _hashes(project / "lean") == _hashes(project / "full")
