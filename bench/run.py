@@ -434,7 +434,7 @@ STAGES = [
     ("import/parse (importers, Trace model)", [("generator.runstage", "iter_run_traces")]),
     ("redact (secrets, personal data)", [("generator.runstage", n)
                                          for n in ("redact_run", "redact_trace", "redact_value", "_secret_findings")]),
-    # generator/build.py itself reads traces again only for the side-by-side views (_first_trace)
+    # generator/build.py itself reads traces again only for the side-by-side views (_first_traces)
     ("side-by-side views: traces read and redacted again", [("generator.build", "iter_run_traces"),
                                                             ("generator.build", "redact_trace")]),
     ("validate: check_run (identity, sha256 of every file)", [(m, "check_run") for m in ("generator.runstage", "generator.build")]),
@@ -447,19 +447,19 @@ STAGES = [
                                                               ("check_registry", "check_identity_lookalikes", "check_task_sets")]),
     ("aggregate (summaries, failure classes, leaderboards)", [(m, n) for m in ("generator.runstage", "generator.build")
                                                               for n in ("summarise_trace", "finish_run", "_apply_overrides",
-                                                                        "_panel", "leaderboard", "_task_rows")]),
+                                                                        "_panel", "leaderboard", "task_rows")]),
     ("render: step_views (trace view data)", [(m, "step_views") for m in ("generator.runstage", "generator.build")]),
     ("render: Jinja templates", [("generator.render", "Renderer.render"), ("generator.render", "Renderer.__init__"),
                                  ("generator.build", "_warm_up")]),
     ("render: Markdown, assets", [("generator.render", "Renderer.markdown_html"), ("generator.render", "Renderer.assets")]),
     ("site pages: boards, comparisons, open data (outside templates)",
-     [("generator.build", "_render_site"), ("generator.build", "_render_board"), ("generator.build", "_first_trace"),
-      ("generator.build", "_first_traces")]),
+     [("generator.build", "_render_site"), ("generator.build", "_render_board"), ("generator.build", "_first_traces")]),
     ("per-run orchestration (outside the calls above)", [("generator.runstage", "process_run"),
-                                                         ("generator.build", "_process_run")]),
+                                                         ("generator.runstage", "_render_run_page")]),
     ("write (stage folder, hard links, swap in)", [("generator.write", "SiteWriter.__init__"),
                                                    ("generator.write", "SiteWriter.write"),
                                                    ("generator.write", "SiteWriter.reuse"),
+                                                   ("generator.write", "SiteWriter.forget"),
                                                    ("generator.write", "SiteWriter.commit")]),
 ]
 

@@ -181,6 +181,8 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
     t = time.perf_counter()
     meta_cache = MetaCache(root.resolve()) if use_cache else None
     project = discover(root, meta_cache)
+    if meta_cache is not None:
+        meta_cache.save()
     stages["discover"] = time.perf_counter() - t
     result = BuildResult(findings=list(project.findings), stages=stages)
     renderer = Renderer(project.config, project.root)
@@ -207,7 +209,6 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
     result.changed = writer.committed_changes
     if cache is not None:
         cache.save({e.run.id for e in project.runs if e.run is not None}, set(project.registry.benchmarks))
-        meta_cache.save()
     result.findings.sort()
     return result
 

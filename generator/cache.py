@@ -33,7 +33,7 @@ from generator.jsonread import parse_yaml
 from generator.plan import slugify
 from generator.render import Renderer, default_theme_dir
 
-FORMAT = 3  # bumped whenever the pickled summaries change shape
+FORMAT = 4  # bumped whenever the pickled summaries change shape
 
 
 def cache_root() -> Path:
@@ -77,11 +77,16 @@ class MetaCache:
         return data
 
     def save(self) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".meta.")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(self.used, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.file)
+        """Write the documents read by this discovery (when any differs from the cache), then let
+        go of them: the project holds the validated runs, and the raw documents of thousands of
+        runs are not worth keeping in memory for the rest of the build."""
+        if self.used.keys() != self.docs.keys() or any(self.docs[k][0] != v[0] for k, v in self.used.items()):
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".meta.")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(self.used, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+        self.docs, self.used = {}, {}
 
 
 def _tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
@@ -175,7 +180,7 @@ class RunCache:
         return self._keys[run_id]
 
     def _path(self, run_id: str) -> Path:
-        return self.dir / f"{slugify(run_id)}.pickle"
+        return self.dir / "runs" / f"{slugify(run_id)}.pickle"  # apart from index.pickle: a run may be called "index"
 
     def get(self, entry: RunEntry) -> CachedRun | None:
         """The cached run when its inputs are unchanged, else None."""
@@ -194,8 +199,8 @@ class RunCache:
 
     def put(self, entry: RunEntry, summary, pages: dict[str, str]) -> None:
         key = self.key(entry)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".run.")
+        (self.dir / "runs").mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir / "runs", prefix=".run.")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((key, summary), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self._path(entry.run.id))
@@ -218,8 +223,8 @@ class RunCache:
         self.boards = {k: v for k, v in self.boards.items() if k in bench_ids}
         self.dir.mkdir(parents=True, exist_ok=True)
         keep = {f"{slugify(r)}.pickle" for r in run_ids}
-        for p in self.dir.glob("*.pickle"):
-            if p.name not in keep and p.name != "index.pickle":
+        for p in (self.dir / "runs").glob("*.pickle"):
+            if p.name not in keep:
                 p.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".index.")
         with os.fdopen(fd, "wb") as fh:

@@ -8,6 +8,7 @@ this process and results are produced lazily, one run at a time.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Callable, Iterator, TypeVar
@@ -18,6 +19,8 @@ R = TypeVar("R")
 _FN: Callable | None = None
 _ITEMS: list | None = None
 MIN_PARALLEL = 4
+MAX_CHUNK = 50  # runs handed to a worker at a time
+TASKS_PER_WORKER = 8  # chunks a worker processes before it is replaced by a fresh fork
 
 
 def _call(index: int):
@@ -36,14 +39,22 @@ def map_runs(fn: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:
         return (fn(item) for item in items)
     _FN, _ITEMS = fn, items
     ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(jobs)
+    # Objects that exist before the fork are moved out of the collector's reach, so the
+    # workers' garbage collections do not write to (and so copy) every page they share
+    # with the parent; workers are replaced after a few chunks, so what one of them
+    # allocates while processing large traces is given back.
+    gc.collect()
+    gc.freeze()
+    chunksize = max(1, min(MAX_CHUNK, len(items) // (jobs * 16)))
+    pool = ctx.Pool(jobs, maxtasksperchild=TASKS_PER_WORKER)
 
     def results() -> Iterator[R]:
         global _FN, _ITEMS
         try:
-            yield from pool.imap(_call, range(len(items)), chunksize=max(1, len(items) // (jobs * 16)))
+            yield from pool.imap(_call, range(len(items)), chunksize=chunksize)
         finally:
             pool.terminate()
             pool.join()
+            gc.unfreeze()
             _FN = _ITEMS = None
     return results()

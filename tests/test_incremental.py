@@ -149,3 +149,14 @@ def test_lean_build_keeps_no_summaries_and_writes_the_same_site(project):
     assert lean.trace_count == sum(len(r.traces) for r in full.runs)
     assert sorted(lean.findings) == sorted(full.findings)
     assert _hashes(project / "lean") == _hashes(project / "full")
+
+
+def test_a_run_called_index_does_not_clash_with_the_cache_index(project):
+    old = project / "traces" / "harbor-claude-sonnet-4-5-2026-04"
+    meta = old / "run.yaml"
+    meta.write_text(meta.read_text().replace("id: harbor-claude-sonnet-4-5-2026-04", "id: index", 1))
+    old.rename(project / "traces" / "index")
+    first = build_site(project, project / "site", use_cache=True)
+    second = build_site(project, project / "site", use_cache=True)
+    assert first.errors == [] and second.errors == []
+    assert second.stats["runs_from_cache"] == second.run_count == 5 and not second.changed
