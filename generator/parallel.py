@@ -19,8 +19,8 @@ R = TypeVar("R")
 _FN: Callable | None = None
 _ITEMS: list | None = None
 MIN_PARALLEL = 4
-MAX_CHUNK = 50  # runs handed to a worker at a time
-TASKS_PER_WORKER = 8  # chunks a worker processes before it is replaced by a fresh fork
+MAX_CHUNK = 10  # runs handed to a worker at a time (results of a chunk travel back together)
+TASKS_PER_WORKER = 20  # chunks a worker processes before it is replaced by a fresh fork
 
 
 def _call(index: int):
