@@ -109,7 +109,7 @@ _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 def mark_invisible(html: str) -> str:
     """Replace invisible characters in already-escaped HTML by visible plain-text
     markers (no markup, so the same marker is safe inside attribute values)."""
-    if not _INVISIBLE.search(html):
+    if html.isascii() or not _INVISIBLE.search(html):
         return html
     return _INVISIBLE.sub(_marker, html)
 
@@ -122,8 +122,8 @@ def _finalize(value: Any) -> Any:
 
     The common case (no invisible character) returns the value untouched: this runs for
     every expression of every page, millions of times on a large site."""
-    if not isinstance(value, str) or _INVISIBLE.search(value) is None:
-        return value
+    if not isinstance(value, str) or value.isascii() or _INVISIBLE.search(value) is None:
+        return value  # (every character _INVISIBLE matches is outside ASCII)
     marked = _INVISIBLE.sub(_marker, str(value))
     return Markup(marked) if isinstance(value, Markup) else marked
 

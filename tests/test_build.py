@@ -140,3 +140,16 @@ def test_long_trace_is_split_into_pages_with_resolving_anchors(example, tmp_path
     assert t.deciding_step > 10 and ".p" in t.url  # the deciding step lives on a later page
     problems, _ = broken_links(site)
     assert problems == []
+
+
+def test_invisible_characters_are_shown_as_markers(example, tmp_path):
+    """Bidi overrides and zero-width characters in trace text (Trojan Source) appear as visible
+    markers in the page, never as themselves."""
+    run = example / "traces" / "swe-agent-gpt-4o-2026-02"
+    traj = run / "acme__widgets-12.traj"
+    traj.write_text(traj.read_text().replace("Let me find the conversion function.",
+                                             "admin\u202e\u2066txt.exe\u200b done"))
+    result = build_site(example, tmp_path / "site")
+    page = trace_html(tmp_path / "site", result, "swe-agent-gpt-4o-2026-02", "acme__widgets-12")
+    assert "admin⟦U+202E⟧⟦U+2066⟧txt.exe⟦U+200B⟧ done" in page
+    assert not any(c in page for c in "\u202e\u2066\u200b")
