@@ -430,7 +430,8 @@ STAGES = [
     ("discover (config, registry, run.yaml)", [("generator.build", "discover")]),
     ("content pages (read, front matter)", [("generator.build", "_read_content"), ("generator.build", "_site_nav")]),
     ("build cache (keys, pickles)", [("generator.cache", "RunCache.__init__"), ("generator.cache", "RunCache.get"),
-                                     ("generator.cache", "RunCache.put"), ("generator.cache", "RunCache.prune")]),
+                                     ("generator.cache", "RunCache.put"), ("generator.cache", "RunCache.save"),
+                                     ("generator.cache", "RunCache.summary")]),
     ("import/parse (importers, Trace model)", [("generator.runstage", "iter_run_traces")]),
     ("redact (secrets, personal data)", [("generator.runstage", n)
                                          for n in ("redact_run", "redact_trace", "redact_value", "_secret_findings")]),
