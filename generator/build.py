@@ -420,14 +420,6 @@ def board_pages(board, per_page: int) -> list[list[tuple[int | None, RunSummary]
     return [seq[i:i + per_page] for i in range(0, len(seq), per_page)] or [[]]
 
 
-def board_row_urls(board, per_page: int) -> dict[str, str]:
-    """Run id -> site path of its leaderboard row: the page that holds it, with the row's
-    ``#run-<id>`` anchor. Links to a run's row must use this (the board's first page holds
-    only the first ``per_page`` rows)."""
-    return {rs.run.id: f"{board_page_path(board.benchmark.id, n)}#run-{rs.run.id}"
-            for n, chunk in enumerate(board_pages(board, per_page), 1) for _, rs in chunk}
-
-
 def _pager(page: int, pages: int, around: int = 2) -> list[int | None]:
     """Page numbers to link from page ``page`` of ``pages``: the first, the last and ``around``
     on either side of the current one; None where numbers are left out (shown as "…")."""

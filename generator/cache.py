@@ -107,10 +107,12 @@ def _tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result
 
 
 def _tree_fingerprint(h, folder: Path) -> None:
+    """Hash the names and bytes of the files under ``folder`` (compiled bytecode left out: Python
+    writes it when it pleases, and it follows from the source)."""
     if not folder.is_dir():
         return
     for p in sorted(folder.rglob("*")):
-        if p.is_file():
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
             h.update(p.relative_to(folder).as_posix().encode())
             h.update(p.read_bytes())
 

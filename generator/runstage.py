@@ -15,13 +15,12 @@ from typing import Iterator
 
 import orjson
 
-from generator import importers
+from generator import importers, opendata
 from generator.aggregate import RunSummary, finish_run, summarise_trace
 from generator.discover import Project, RunEntry
 from generator.errors import Finding, InputError
 from generator.failures import Classification
 from generator.model import Metric, Trace
-from generator import opendata
 from generator.plan import (PathPlan, benchmark_path, natural_key, recording_path, run_data_path, run_path, slugify,
                             step_content_path, trace_page_path)
 from generator.redact import redact_run, redact_trace, redact_value
@@ -99,7 +98,7 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
                                     f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
             continue
         chars = sum(min(len(s.content or ""), limits.max_step_chars) for s in trace.steps)
-        recorded = renderer is not None and _recording_member(entry, trace) is not None
+        recorded = _recording_member(entry, trace) is not None  # its player needs a page of its own
         if (not recorded and len(trace.steps) <= limits.steps_per_page
                 and inline_steps + len(trace.steps) <= limits.run_page_steps
                 and inline_chars + chars <= limits.run_page_chars):

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from generator.aggregate import leaderboard
-from generator.build import board_page_path, board_pages, board_row_urls, build_site
+from generator.build import board_page_path, board_pages, build_site
 from generator.config import Limits
 from generator.discover import discover
 from generator.render import Renderer
@@ -179,7 +179,8 @@ def test_pages_link_to_each_other(paged):
 
 def test_links_to_a_runs_row_reach_the_page_that_holds_it(paged):
     board = _board(paged)
-    urls = board_row_urls(board, PER_PAGE)
+    urls = {rs.run.id: f"{board_page_path(BOARD, n)}#run-{rs.run.id}"
+            for n, chunk in enumerate(board_pages(board, PER_PAGE), 1) for _, rs in chunk}
     assert len(urls) == RANKED + UNRANKED
     pages = {}
     for run_id, url in urls.items():
