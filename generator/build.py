@@ -80,7 +80,8 @@ def _analyse(project: Project, renderer: Renderer | None, writer: SiteWriter | N
                 for path in hit.pages:
                     writer.forget(path)  # a partial reuse is redone from scratch
     todo = [e for e in entries if e.run.id not in cached]
-    _warm_up(renderer)  # load once here, so forked workers inherit it instead of each loading it
+    if todo:
+        _warm_up(renderer)  # load once here, so forked workers inherit it instead of each loading it
     fresh = map_runs(lambda e: process_run(project, e, renderer, project_findings), todo, jobs)
     result.stats["runs_from_cache"] = len(cached)
     bar = None

@@ -146,7 +146,7 @@ def load_registry(root: Path, findings: list[Finding]) -> Registry:
 def load_run(folder: Path, root: Path, meta_cache=None) -> tuple[RunEntry | None, list[Finding]]:
     """A run folder's entry (None without metadata) and the findings about its ``run.yaml``;
     ``meta_cache`` (a :class:`generator.cache.MetaCache`) spares parsing unchanged files again."""
-    meta = next((folder / n for n in RUN_FILE_NAMES if (folder / n).is_file()), None)
+    meta = next((folder / n for n in RUN_FILE_NAMES if os.path.isfile(os.path.join(folder, n))), None)
     label_folder = folder.relative_to(root).as_posix()
     if meta is None:
         return None, [Finding(label_folder, "", "run-metadata",
@@ -173,8 +173,12 @@ def discover(root: Path, meta_cache=None) -> Project:
     project = Project(root=root, config=config, registry=registry, findings=findings)
     traces = root / "traces"
     if traces.is_dir():
-        for folder in sorted(p for p in traces.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if folder.is_symlink():
+        # os.scandir: the kind of each entry comes with the listing (a project has thousands of runs).
+        with os.scandir(traces) as listing:
+            folders = sorted((d.name, d.is_symlink()) for d in listing if d.is_dir() and not d.name.startswith("."))
+        for name, is_symlink in folders:
+            folder = traces / name
+            if is_symlink:
                 findings.append(Finding(project.rel(folder), "", "integrity", "run folder is a symlink; refused"))
                 continue
             entry, errs = load_run(folder, root, meta_cache)

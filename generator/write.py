@@ -51,6 +51,7 @@ class SiteWriter:
 
     def __init__(self, out: Path):
         self.out = out.resolve()
+        self._out = str(self.out)
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
         self.hashes: dict[str, str] = {}
@@ -80,9 +81,8 @@ class SiteWriter:
         return self._take_old(path, digest)
 
     def _take_old(self, path: str, digest: str) -> bool:
-        src = self.out / path
         try:
-            st = src.lstat()
+            st = os.lstat(os.path.join(self._out, path))  # (not pathlib: called for every file of the site)
         except OSError:
             return False
         if not stat.S_ISREG(st.st_mode):  # lstat: a symlink (or anything but a file) is never reused

@@ -368,7 +368,8 @@ def test_big_board_sorting_spans_every_page(open_page, big_runs):
         if p.query()["dir"] != [direction]:
             p.sort_by("Cost")
         assert p.query() == {"sort": ["cost"], "dir": [direction]}
-        assert p.page.locator("nav.board-pager:not(.board-js-pager)").is_hidden()  # the results have their pager
+        # the results have their own pager (once rows.json has arrived: wait, do not race the fetch)
+        p.page.locator("nav.board-pager:not(.board-js-pager)").wait_for(state="hidden", timeout=10_000)
         assert p.status() == f"{BIG_RUNS} of {BIG_RUNS} runs match, 1–5 shown"
         results = p.all_results()
         assert len({r["id"] for r in results}) == len(results) == BIG_RUNS
