@@ -22,7 +22,7 @@ class TraceSummary:
     """What the run page and leaderboard need of one trace.
 
     ``url`` is the site path of the page holding the deciding step, with its
-    anchor (``runs/r/traces/t.html#step-42``, or ``runs/r/index.html#t-t-step-42``
+    anchor (``runs/r/traces/t.html#step-42``, or ``runs/r/index.html#t~t~step-42``
     for a trace shown on its run's page); ``page_urls`` the pages holding its
     steps, ``steps_per_page`` at a time (``page_count`` of them); ``anchor`` the
     prefix of its step ids on those pages.
@@ -132,7 +132,7 @@ def summarise_trace(trace: Trace, slug: str, page_urls: list[str], steps_per_pag
     if trace.deciding_step:
         ts.url = ts.step_url(trace.deciding_step)
     else:
-        ts.url = page_urls[0] + (f"#{anchor[:-1]}" if anchor else "")
+        ts.url = page_urls[0] + (f"#{anchor[:-1]}" if anchor else "")  # the trace's section: "t~<slug>"
     return ts
 
 

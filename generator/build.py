@@ -18,6 +18,7 @@ from generator import charts as chart_files
 from generator import compare, opendata
 from generator.aggregate import RunSummary, leaderboard
 from generator.cache import MetaCache, RunCache
+from generator.config import CONFIG_NAMES
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
 from generator.model import Trace
@@ -44,6 +45,7 @@ class BuildResult:
     run_count: int = 0
     trace_count: int = 0
     project_findings: list[Finding] = field(default_factory=list)  # registry findings, shared by runs
+    built: bool = True  # False when the config had errors: nothing was written
     pages: int = 0
     bytes: int = 0
     written: int = 0
@@ -186,6 +188,12 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
         meta_cache.save()
     stages["discover"] = time.perf_counter() - t
     result = BuildResult(findings=list(project.findings), stages=stages)
+    if any(f.file in CONFIG_NAMES and f.severity == "error" for f in project.findings):
+        # Building with the defaults instead would publish, say, unsigned runs as verified when the
+        # config asked for signatures: nothing is written until the config is fixed.
+        result.changed = result.built = False
+        result.findings.sort()
+        return result
     renderer = Renderer(project.config, project.root)
     writer = SiteWriter(out or project.root / "site")
     try:

@@ -2,10 +2,11 @@
 its summary and its pages, and a leaderboard none of whose runs changed
 keeps its pages, so a rebuild renders only what changed.
 
-A run's key hashes its ``run.yaml`` bytes and the path, size and mtime of
-every file in its folder, together with a global key: tracesite's code and
-version, every theme file, the config, the registry and the site
-navigation. Any change to those rebuilds every run. A board's key hashes
+A run's key hashes its folder name, its ``run.yaml`` bytes and the path,
+size, mtime, ctime, inode and mode of every file in its folder, together
+with a global key: tracesite's code and version, every theme file, the
+config, every file of ``registry/`` (``allowed_signers`` included) and the
+site navigation. Any change to those rebuilds every run. A board's key hashes
 the keys of its runs. ``tracesite check`` and ``build --no-cache`` never use
 the cache, so CI always re-hashes every file.
 
@@ -154,6 +155,7 @@ class RunCache:
         _tree_fingerprint(h, Path(__file__).resolve().parent)  # tracesite's own code, templates below
         _tree_fingerprint(h, default_theme_dir())
         _tree_fingerprint(h, project.root / "themes")
+        _tree_fingerprint(h, project.root / "registry")  # allowed_signers too, not only what the models hold
         h.update(project.config.model_dump_json().encode())
         h.update(project.registry.model_dump_json().encode())
         h.update(orjson.dumps([renderer.env.globals.get("nav"), [(b.id, p) for b, p in renderer.env.globals.get("boards", [])]]))
@@ -170,14 +172,17 @@ class RunCache:
             pass
 
     def key(self, entry: RunEntry) -> str:
-        """Hash of everything a run's pages and summary depend on: the global key, its
-        ``run.yaml`` and the path, size, mtime and mode of every file in its folder."""
+        """Hash of everything a run's pages and summary depend on: the global key, its folder's
+        name, its ``run.yaml`` and the path, size, mtime, ctime, inode and mode of every file
+        in its folder."""
         run_id = entry.run.id
         if run_id not in self._keys:
-            h = hashlib.sha256(self.global_key.encode())
+            h = hashlib.sha256(f"{self.global_key}\0{entry.folder.name}\0".encode())
             h.update(entry.meta_file.read_bytes())
+            # ctime and inode too: an edit that keeps the size and puts the old mtime back still changes them.
             for rel, st in _tree_stats(str(entry.folder)):
-                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
+                         .encode())
             self._keys[run_id] = h.hexdigest()
         return self._keys[run_id]
 

@@ -158,9 +158,16 @@ def build(ctx, out, no_cache, jobs, report) -> None:
 
     root = _project(ctx)
     jobs = jobs or default_jobs()
-    result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty(),
-                        keep_summaries=False)
+    try:
+        result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty(),
+                            keep_summaries=False)
+    except OSError as exc:  # the output (or the cache) cannot be written: no traceback, the reason
+        raise click.ClickException(f"cannot write {exc.filename or out or root / 'site'}: {exc.strerror or exc}") \
+            from None
     _print_findings(result.findings)
+    if not result.built:
+        click.echo(f"not built: the config has errors (above); {out or root / 'site'} was left as it was")
+        sys.exit(1)
     traces = result.trace_count
     total = sum(result.stages.values())
     peak = _peak_rss_mb()
@@ -201,8 +208,14 @@ def serve(ctx, port, out) -> None:
 
     def rebuild(jobs: int = 1) -> None:
         with lock:
-            result = build_site(root, out, use_cache=True, jobs=jobs, keep_summaries=False)
-        click.echo(f"rebuilt: {result.written} files written, {result.unchanged} unchanged: "
+            try:
+                result = build_site(root, out, use_cache=True, jobs=jobs, keep_summaries=False)
+            except OSError as exc:
+                click.echo(f"error: cannot write {exc.filename or out}: {exc.strerror or exc}", err=True)
+                return
+        _print_findings(result.findings)
+        state = "" if result.built else " (not built: the config has errors)"
+        click.echo(f"rebuilt{state}: {result.written} files written, {result.unchanged} unchanged: "
                    f"{_summary(result.findings)}")
 
     if (out / "index.html").is_file():

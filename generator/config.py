@@ -27,16 +27,16 @@ class Limits(Strict):
     would pass these totals; the others get pages of their own (0: every trace
     on its own pages)."""
 
-    steps_per_page: int = Field(default=500, ge=10)
-    runs_per_page: int = Field(default=25, ge=1)
+    steps_per_page: int = Field(default=500, ge=10, le=1_000_000)
+    runs_per_page: int = Field(default=25, ge=1, le=100_000)
     max_file_bytes: int = Field(default=1 << 30, ge=1)
     max_run_bytes: int = Field(default=4 << 30, ge=1)
     max_markdown_chars: int = Field(default=1_000_000, ge=1)
-    collapse_chars: int = Field(default=2000, ge=100)
-    collapse_lines: int = Field(default=25, ge=5)
-    max_step_chars: int = Field(default=50_000, ge=1000)
-    run_page_steps: int = Field(default=300, ge=0)
-    run_page_chars: int = Field(default=300_000, ge=0)
+    collapse_chars: int = Field(default=2000, ge=100, le=1 << 40)
+    collapse_lines: int = Field(default=25, ge=5, le=1 << 40)
+    max_step_chars: int = Field(default=50_000, ge=1000, le=1 << 40)
+    run_page_steps: int = Field(default=300, ge=0, le=1_000_000)
+    run_page_chars: int = Field(default=300_000, ge=0, le=1 << 40)
 
 
 class Config(Strict):

@@ -105,7 +105,7 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
             # Short traces are shown on the run page itself: a run of many small traces is one file, not one per trace.
             inline_steps += len(trace.steps)
             inline_chars += chars
-            ts = summarise_trace(trace, slug, [summary.url], limits.steps_per_page, f"t-{slug}-",
+            ts = summarise_trace(trace, slug, [summary.url], limits.steps_per_page, f"t~{slug}~",
                                  metric.success_threshold)
             summary.traces.append(ts)
             if renderer is not None:
@@ -113,6 +113,13 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
             continue
         pages = max(1, -(-len(trace.steps) // per_page))
         page_urls = [trace_page_path(run.id, slug, n) for n in range(1, pages + 1)]
+        # A later page's name ("x.p2.html") may be another trace's first page (a trace called "x.p2").
+        clash = next((prev for url in page_urls if (prev := plan.claim(url, f"{owner} trace {trace.id}"))), None)
+        if clash is not None:
+            findings.append(Finding(label, trace.source_pointer or "", "plan",
+                                    f"the pages of trace {trace.id!r} would overwrite those of {clash}; "
+                                    "expected trace ids that do not look like another trace's page names"))
+            continue
         ts = summarise_trace(trace, slug, page_urls, per_page, "", metric.success_threshold)
         summary.traces.append(ts)
         if renderer is not None:
@@ -144,6 +151,9 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
     # Registry findings about this run's agent count against the run too (shown, not reported twice).
     shared = [f for f in project_findings if f.file == "registry/agents.yaml" and f.place == f"/{run.agent}"
               and f.rule == "identity"]
+    # So are discovery's findings about its run.yaml (say, an id that differs from the folder name).
+    meta_label = project.rel(entry.meta_file)
+    shared += [f for f in project.findings if f.file == meta_label]
     summary.findings = findings + shared
     summary.errors = sum(1 for f in summary.findings if f.severity == "error")
     summary.warnings = len(summary.findings) - summary.errors
@@ -216,7 +226,7 @@ def _publish_recording(entry: RunEntry, trace: Trace, slug: str, personal: bool,
     hits: list = []
     try:
         for raw in path.read_bytes().splitlines():
-            if not raw.strip():
+            if not raw.strip() or raw.lstrip().startswith(b"#"):  # asciicast v3 allows comment lines
                 continue
             value = orjson.loads(raw)
             lines.append(orjson.dumps(redact_value(value, hits, personal)))

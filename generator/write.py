@@ -137,7 +137,12 @@ class SiteWriter:
     def _commit_in_place(self, removed: list[str], manifest: bytes) -> None:
         """A few changed files replace their old versions one by one (each rename is atomic),
         removed files go, and the manifest is replaced last: relinking a large site into a new
-        folder to change two files would cost seconds."""
+        folder to change two files would cost seconds.
+
+        The old manifest is removed first: if this is interrupted (a crash, a file that cannot
+        be replaced), the next build finds no manifest, trusts no file of the site and writes
+        a whole new one, instead of reusing files the manifest no longer describes."""
+        (self.out / MANIFEST).unlink()
         for path in sorted(p for p in self.hashes if p not in self._reused):
             src, dst = self.stage / path, self.out / path
             dst.parent.mkdir(mode=0o755, parents=True, exist_ok=True)

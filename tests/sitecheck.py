@@ -55,8 +55,8 @@ def broken_links(site: Path, only_class: str | None = None) -> tuple[list[str], 
     return problems, checked
 
 
-# A link to a trace step: "#step-12" on a trace's own page, "#t-<trace>-step-12" on its run's page.
-STEP_ANCHOR = re.compile(r"#(?:t-[^#]+-)?step-\d+$")
+# A link to a trace step: "#step-12" on a trace's own page, "#t~<trace>~step-12" on its run's page.
+STEP_ANCHOR = re.compile(r"#(?:t~[^#~]+~)?step-\d+$")
 
 
 def trace_html(site: Path, result, run_id: str, task_id: str, trial: int | None = None) -> str:

@@ -190,3 +190,23 @@ def test_serve_shows_an_existing_site_while_it_rebuilds(tmp_path, monkeypatch, b
     result = run("serve", project=project)
     assert result.exit_code == 0, result.output
     assert seen == {"build finished when serving": not built_before}
+
+
+def test_build_with_a_bad_config_says_why_and_writes_nothing(tmp_path):
+    project = tmp_path / "p"
+    run("init", str(project))
+    (project / "tracesite.yaml").write_text("limits:\n  run_page_steps: -1\n")
+    result = run("build", project=project)
+    assert result.exit_code == 1
+    assert "tracesite.yaml" in result.output and "not built: the config has errors" in result.output
+    assert not (project / "site").exists()
+
+
+def test_build_into_an_unwritable_place_is_an_error_not_a_traceback(tmp_path):
+    project = tmp_path / "p"
+    run("init", str(project))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(main, ["-C", str(project), "build", "--out", str(blocker / "site")])
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

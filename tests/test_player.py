@@ -60,3 +60,20 @@ def test_player_runs_without_errors_or_foreign_requests(site):
         page.wait_for_selector(".ap-wrapper", timeout=10_000)
         assert page.locator(".ap-player").count() == 1
     assert problems == [] and foreign == []
+
+
+def test_asciicast_v3_with_comment_lines_gets_its_player(tmp_path):
+    """asciicast v3 allows "#" comment lines; the recording is still published (without them)."""
+    v3 = CAST.parent / "build-v3.cast"
+    assert any(line.startswith(b"#") for line in v3.read_bytes().splitlines())
+    root = tmp_path / "p"
+    init_project(root)
+    report = import_paths(root, [v3], run_id="cast3", benchmark="term", agent="human")
+    assert not report.failed, report.findings
+    build_site(root, root / "site")
+    casts = list((root / "site").rglob("*.cast"))
+    assert len(casts) == 1
+    lines = casts[0].read_bytes().splitlines()
+    assert lines and not any(line.startswith(b"#") for line in lines)
+    for line in lines:
+        orjson.loads(line)
