@@ -219,7 +219,8 @@ def serve(ctx, port, out) -> None:
                    f"{_summary(result.findings)}")
 
     if (out / "index.html").is_file():
-        threading.Thread(target=rebuild, args=(default_jobs(),), daemon=True).start()
+        # One process: forking worker processes from a thread while the server's thread runs is unsafe.
+        threading.Thread(target=rebuild, daemon=True).start()
     else:
         rebuild(default_jobs())
     click.echo(f"serving {out} on http://127.0.0.1:{port}/")
