@@ -38,6 +38,22 @@ def _old_manifest(out: Path) -> dict[str, str]:
         return {}
 
 
+def _remove_abandoned_stages(out: Path) -> None:
+    """Staging folders of builds that were killed (SIGKILL, power loss) before they could clean
+    up: their names carry the builder's process id, and a folder whose process is gone is removed.
+    A build still running (say, beside `serve`) keeps its folder."""
+    for stage in out.parent.glob(f".{out.name}.build-*-*"):
+        pid = stage.name[len(f".{out.name}.build-"):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or not stage.is_dir() or stage.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stage, ignore_errors=True)
+        except OSError:
+            pass  # the process exists (or cannot be asked): leave its folder
+
+
 class SiteWriter:
     """Collects pages into a staging folder; :meth:`commit` swaps it in.
 
@@ -53,7 +69,8 @@ class SiteWriter:
         self.out = out.resolve()
         self._out = str(self.out)
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
+        _remove_abandoned_stages(self.out)
+        self.stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-{os.getpid()}-", dir=self.out.parent))
         self.hashes: dict[str, str] = {}
         self.bytes = 0
         self.written = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,17 @@ def test_a_run_called_index_does_not_clash_with_the_cache_index(project):
     second = build_site(project, project / "site", use_cache=True)
     assert first.errors == [] and second.errors == []
     assert second.stats["runs_from_cache"] == second.run_count == 5 and not second.changed
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(project):
+    import subprocess
+    import sys
+
+    site = project / "site"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = project / f".site.build-{gone.stdout.strip()}-abc123"
+    (dead / "runs").mkdir(parents=True)
+    alive = project / f".site.build-{os.getppid()}-def456"  # a live process: maybe a build still running
+    alive.mkdir()
+    build_site(project, site)
+    assert not dead.exists() and alive.exists()
