@@ -55,8 +55,10 @@ def test_next_steps_load_on_demand(built):
         page.goto(f"{origin}/{trace.page_urls[0]}")
         assert page.locator("ol.steps > li.step").count() == 10
         for _ in trace.page_urls[1:]:
-            page.click("button.load-more")
-            page.wait_for_function("document.querySelector('[role=status]').textContent.indexOf('loaded') >= 0")
+            # Generous waits: the suite runs browsers in parallel on two cores.
+            page.click("button.load-more:not([disabled])", timeout=60_000)
+            page.wait_for_function("document.querySelector('[role=status]').textContent.indexOf('loaded') >= 0",
+                                   timeout=60_000)
             page.evaluate("document.querySelector('[role=status]').textContent = ''")
         assert page.locator("ol.steps > li.step").count() == trace.steps
         assert page.locator("button.load-more").count() == 0
