@@ -17,7 +17,7 @@ from pathlib import Path
 from generator import charts as chart_files
 from generator import compare, opendata
 from generator.aggregate import RunSummary, leaderboard
-from generator.cache import MetaCache, RunCache
+from generator.cache import CachedBoard, MetaCache, RunCache
 from generator.config import CONFIG_NAMES
 from generator.discover import Project, RunEntry, discover
 from generator.errors import Finding, InputError
@@ -282,6 +282,7 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
             continue  # its runs are reported; without a registry entry there is no board
         key = cache.board_key(bench_id, by_bench[bench_id]) if cache is not None else ""
         old = cache.boards.get(bench_id) if cache is not None else None
+        old = old if isinstance(old, CachedBoard) else None
         if old is not None and old.key == key and all(writer.reuse(p, d) for p, d in old.pages.items()):
             teasers.append(old.teaser)
             continue

@@ -60,7 +60,9 @@ class MetaCache:
         self.used: dict[str, tuple[str, object]] = {}
         try:
             with self.file.open("rb") as fh:
-                self.docs = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
+                docs = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
+            if isinstance(docs, dict):  # anything else (another version's, a damaged file) is ignored
+                self.docs = docs
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             pass
 
@@ -73,15 +75,16 @@ class MetaCache:
             raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
         digest = hashlib.sha256(raw).hexdigest()
         hit = self.docs.get(str(path))
-        data = hit[1] if hit is not None and hit[0] == digest else parse_yaml(text, label)
-        self.used[str(path)] = (digest, data)
+        fresh = not (isinstance(hit, tuple) and len(hit) == 2 and hit[0] == digest)
+        data = parse_yaml(text, label) if fresh else hit[1]
+        self.used[str(path)] = (digest, data) if fresh else hit  # the same entry: save() sees nothing changed
         return data
 
     def save(self) -> None:
         """Write the documents read by this discovery (when any differs from the cache), then let
         go of them: the project holds the validated runs, and the raw documents of thousands of
         runs are not worth keeping in memory for the rest of the build."""
-        if self.used.keys() != self.docs.keys() or any(self.docs[k][0] != v[0] for k, v in self.used.items()):
+        if self.used.keys() != self.docs.keys() or any(self.docs[k] is not v for k, v in self.used.items()):
             self.file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".meta.")
             with os.fdopen(fd, "wb") as fh:
@@ -166,7 +169,7 @@ class RunCache:
         try:
             with (self.dir / "index.pickle").open("rb") as fh:
                 global_key, runs, boards = pickle.load(fh)  # noqa: S301 - our own cache, outside the project
-            if global_key == self.global_key:
+            if global_key == self.global_key and isinstance(runs, dict) and isinstance(boards, dict):
                 self.runs, self.boards = runs, boards
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             pass
@@ -192,7 +195,7 @@ class RunCache:
     def get(self, entry: RunEntry) -> CachedRun | None:
         """The cached run when its inputs are unchanged, else None."""
         hit = self.runs.get(entry.run.id)
-        return hit if hit is not None and hit.key == self.key(entry) else None
+        return hit if isinstance(hit, CachedRun) and hit.key == self.key(entry) else None
 
     def summary(self, run_id: str):
         """The cached summary of an unchanged run (None if its file is gone or stale)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -139,3 +138,21 @@ def test_a_trace_named_like_another_traces_page_is_reported_not_a_crash(project)
     result = build_site(project, project / "site")
     assert any(f.rule == "plan" and f.run == SWE for f in result.errors)
     assert (project / "site" / "index.html").is_file()
+
+
+def test_cache_files_of_another_shape_are_ignored(project, tmp_path):
+    """Valid pickles that are not what this version wrote (a list, a dict of the wrong things)
+    are ignored, not a crash."""
+    import pickle
+
+    build_site(project, project / "site", use_cache=True)
+    for name, value in (("meta.pickle", [1, 2]), ("index.pickle", ("key", [1], {"b": 2}))):
+        for f in (tmp_path / "cache").rglob(name):
+            f.write_bytes(pickle.dumps(value))
+    meta = next((tmp_path / "cache").rglob("meta.pickle"))
+    result = build_site(project, project / "site", use_cache=True)
+    assert result.errors == []
+    build_site(project, project / "clean", use_cache=False)
+    assert _hashes(project / "site") == _hashes(project / "clean")
+    meta.write_bytes(pickle.dumps({"x": "not a pair"}))
+    assert build_site(project, project / "site", use_cache=True).errors == []
