@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build_site, check_project
+from generator.discover import discover
 from sitecheck import STEP_ANCHOR, broken_links, parse, trace_html
 from projects import copy_example
 
@@ -117,13 +118,16 @@ def test_bad_run_yaml_reports_pointer(example):
     assert ("traces/northwind-gpt-4o-2026-03/run.yaml", "/benchmrk") in places  # unknown key
 
 
-def test_trace_content_is_escaped(example, tmp_path):
-    run = example / "traces" / "swe-agent-gpt-4o-2026-02"
-    traj = run / "acme__widgets-12.traj"
-    traj.write_text(traj.read_text().replace("Let me find the conversion function.",
-                                             "<script>alert(1)</script><img src=x onerror=alert(2)>"))
+def _page_with_thought(example: Path, tmp_path: Path, text: str):
+    """Build the example with ``text`` in place of a SWE-agent thought; (page holding it, result)."""
+    traj = example / "traces" / "swe-agent-gpt-4o-2026-02" / "acme__widgets-12.traj"
+    traj.write_text(traj.read_text().replace("Let me find the conversion function.", text))
     result = build_site(example, tmp_path / "site")
-    page = trace_html(tmp_path / "site", result, "swe-agent-gpt-4o-2026-02", "acme__widgets-12")
+    return trace_html(tmp_path / "site", result, "swe-agent-gpt-4o-2026-02", "acme__widgets-12"), result
+
+
+def test_trace_content_is_escaped(example, tmp_path):
+    page, result = _page_with_thought(example, tmp_path, "<script>alert(1)</script><img src=x onerror=alert(2)>")
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert any(f.rule == "integrity" for f in result.errors)  # the edit broke its sha256
@@ -144,12 +148,17 @@ def test_long_trace_is_split_into_pages_with_resolving_anchors(example, tmp_path
 
 def test_invisible_characters_are_shown_as_markers(example, tmp_path):
     """Bidi overrides and zero-width characters in trace text (Trojan Source) appear as visible
-    markers in the page, never as themselves."""
-    run = example / "traces" / "swe-agent-gpt-4o-2026-02"
-    traj = run / "acme__widgets-12.traj"
-    traj.write_text(traj.read_text().replace("Let me find the conversion function.",
-                                             "admin\u202e\u2066txt.exe\u200b done"))
-    result = build_site(example, tmp_path / "site")
-    page = trace_html(tmp_path / "site", result, "swe-agent-gpt-4o-2026-02", "acme__widgets-12")
-    assert "admin⟦U+202E⟧⟦U+2066⟧txt.exe⟦U+200B⟧ done" in page
+    markers in the page, never as themselves, and the text around them stays escaped."""
+    page, _ = _page_with_thought(example, tmp_path, "admin\u202e\u2066<b>txt.exe\u200b</b> done")
+    assert "admin⟦U+202E⟧⟦U+2066⟧&lt;b&gt;txt.exe⟦U+200B⟧&lt;/b&gt; done" in page
     assert not any(c in page for c in "\u202e\u2066\u200b")
+
+
+def test_marking_markup_from_the_escaping_filters_keeps_it_escaped(example):
+    """The finalize hook re-wraps as markup only what an escaping filter already escaped (here
+    ANSI-coloured terminal text): markers are added, nothing is unescaped."""
+    from generator.render import Renderer
+
+    env = Renderer(discover(example).config, example).env
+    out = env.from_string("{{ x|ansi }}|{{ y }}").render(x="\x1b[31m<i>\u202e</i>\x1b[0m", y="<i>\u200b</i>")
+    assert out == ('<span class="a-fg1">&lt;i&gt;⟦U+202E⟧&lt;/i&gt;</span>|&lt;i&gt;⟦U+200B⟧&lt;/i&gt;')

@@ -968,8 +968,9 @@ async def _visit_all(origin: str, paths: list[str], workers: int, texts: dict[st
                     r.navigations.append(page.url[:300])
                 if len(page.frames) > 1:
                     # A frame's console messages (the only trace of a sandboxed frame's calls) can arrive
-                    # after "load" on a busy machine: give them time to reach this page's report.
-                    await asyncio.sleep(0.3)
+                    # after "load" on a busy machine: give them time to reach this page's report (more
+                    # for the positive controls, which must show them, than for every page with a frame).
+                    await asyncio.sleep(2.0 if "zz-xss-positive-control" in pth else 0.3)
                 box.pop("now", None)
                 reports.append(r)
             await page.close()

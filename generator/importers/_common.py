@@ -126,9 +126,10 @@ def text_or_json(value: Any) -> str:
 
 
 def content_text(content: Any, label: str, place: str, image_types: tuple[str, ...] = ("image_url", "image"),
-                 dump: Callable[[Any], str] = json_text) -> str:
+                 dump: Callable[[Any], str] = json_text, image_keys: tuple[str, ...] = ()) -> str:
     """Chat message content as text: a string, or a list of parts (strings, objects with
-    ``text``, images shown as ``[image]``, other objects as JSON written by ``dump``).
+    ``text``, images shown as ``[image]``, other objects as JSON written by ``dump``). A part
+    is an image when its ``type`` is one of ``image_types`` or it has one of ``image_keys``.
 
     Raises InputError at ``place`` (or ``place/<i>`` for a part) for any other shape.
     """
@@ -144,7 +145,7 @@ def content_text(content: Any, label: str, place: str, image_types: tuple[str, .
             elif isinstance(part, dict):
                 if isinstance(part.get("text"), str):
                     out.append(part["text"])
-                elif part.get("type") in image_types:
+                elif part.get("type") in image_types or any(k in part for k in image_keys):
                     out.append("[image]")
                 else:
                     out.append(dump(part))

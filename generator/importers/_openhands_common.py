@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import InputError
-from generator.importers._common import integer, json_text, num
+from generator.importers import _common
+from generator.importers._common import integer, num
 from generator.jsonread import expect
 from generator.model import Step, Usage
 
@@ -33,28 +34,9 @@ def opt_dict(value: Any, label: str, place: str, what: str) -> dict:
 
 
 def content_text(content: Any, label: str, place: str) -> str:
-    """A string, or a list of content parts (``{type: text, text}``, images) as one string."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        out = []
-        for i, part in enumerate(content):
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, dict):
-                if isinstance(part.get("text"), str):
-                    out.append(part["text"])
-                elif part.get("type") in ("image", "image_url") or "image_urls" in part:
-                    out.append("[image]")
-                else:
-                    out.append(json_text(part))
-            else:
-                raise InputError(label, join(place, i), "expected a content part (string or object)")
-        return "\n".join(out)
-    found = type(content).__name__
-    raise InputError(label, place, f"expected content as a string or a list of parts, found {found}")
+    """A string, or a list of content parts (``{type: text, text}``, images, which OpenHands may
+    also give as ``image_urls``) as one string; InputError for any other shape."""
+    return _common.content_text(content, label, place, image_keys=("image_urls",))
 
 
 class Clock:
