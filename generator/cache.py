@@ -28,7 +28,7 @@ from pathlib import Path
 import orjson
 
 from generator import __version__
-from generator.discover import Project, RunEntry
+from generator.discover import Project, RunEntry, folder_fingerprint, tree_stats
 from generator.errors import InputError
 from generator.jsonread import parse_yaml
 from generator.plan import slugify
@@ -50,8 +50,9 @@ def project_cache_dir(root: Path) -> Path:
 
 
 class MetaCache:
-    """Parsed ``run.yaml`` documents by path and sha256 of their bytes, so a rebuild does not
-    parse again the metadata of thousands of unchanged runs (YAML is slow to construct).
+    """Parsed ``run.yaml`` documents by path, stat signature and sha256 of their bytes, so a
+    rebuild neither reads nor parses again the metadata of thousands of unchanged runs (YAML
+    is slow to construct).
     Only documents that parsed cleanly are kept; :meth:`save` writes the cache."""
 
     def __init__(self, root: Path):
@@ -66,19 +67,26 @@ class MetaCache:
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             pass
 
-    def load_yaml(self, path: Path, label: str):
-        """Like :func:`generator.jsonread.load_yaml`, from the cache when the bytes are unchanged."""
+    def load(self, path: Path, label: str, signature: str) -> tuple[object, str]:
+        """The document in ``path`` (as :func:`generator.jsonread.load_yaml` parses it) and the
+        sha256 of its bytes. ``signature`` (:func:`generator.discover.stat_line`) is the
+        file's size, times, inode and mode: when it is unchanged the file is not even read,
+        as the build cache trusts the same signature for trace files; when only the bytes
+        are unchanged, they are not parsed again. Raises InputError for unreadable files."""
+        hit = self.docs.get(str(path))
+        valid = isinstance(hit, tuple) and len(hit) == 3
+        if valid and hit[0] == signature:
+            self.used[str(path)] = hit  # the same entry: save() sees nothing changed
+            return hit[2], hit[1]
         try:
             raw = path.read_bytes()
             text = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
         digest = hashlib.sha256(raw).hexdigest()
-        hit = self.docs.get(str(path))
-        fresh = not (isinstance(hit, tuple) and len(hit) == 2 and hit[0] == digest)
-        data = parse_yaml(text, label) if fresh else hit[1]
-        self.used[str(path)] = (digest, data) if fresh else hit  # the same entry: save() sees nothing changed
-        return data
+        data = hit[2] if valid and hit[1] == digest else parse_yaml(text, label)
+        self.used[str(path)] = (signature, digest, data)
+        return data, digest
 
     def save(self) -> None:
         """Write the documents read by this discovery (when any differs from the cache), then let
@@ -91,23 +99,6 @@ class MetaCache:
                 pickle.dump(self.used, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
         self.docs, self.used = {}, {}
-
-
-def _tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
-    """(relative path, lstat) of everything under ``folder``, sorted, symlinks not followed.
-    os.scandir rather than Path.rglob: a rebuild stats every file of every run."""
-    out = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda d: d.name)
-    except OSError:
-        return out
-    for d in entries:
-        rel = prefix + d.name
-        st = d.stat(follow_symlinks=False)
-        out.append((rel, st))
-        if d.is_dir(follow_symlinks=False):
-            out.extend(_tree_stats(d.path, rel + "/"))
-    return out
 
 
 def _tree_fingerprint(h, folder: Path) -> None:
@@ -177,15 +168,13 @@ class RunCache:
     def key(self, entry: RunEntry) -> str:
         """Hash of everything a run's pages and summary depend on: the global key, its folder's
         name, its ``run.yaml`` and the path, size, mtime, ctime, inode and mode of every file
-        in its folder."""
+        in its folder (the entry's fingerprint when discovery computed it)."""
         run_id = entry.run.id
         if run_id not in self._keys:
             h = hashlib.sha256(f"{self.global_key}\0{entry.folder.name}\0".encode())
-            h.update(entry.meta_file.read_bytes())
-            # ctime and inode too: an edit that keeps the size and puts the old mtime back still changes them.
-            for rel, st in _tree_stats(str(entry.folder)):
-                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
-                         .encode())
+            fingerprint = entry.fingerprint or folder_fingerprint(
+                hashlib.sha256(entry.meta_file.read_bytes()).hexdigest(), tree_stats(str(entry.folder)))
+            h.update(fingerprint.encode())
             self._keys[run_id] = h.hexdigest()
         return self._keys[run_id]
 

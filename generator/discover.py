@@ -15,7 +15,9 @@ later, one at a time. Problems are returned as findings, never raised.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +33,16 @@ RUN_FILE_NAMES = ("run.yaml", "run.yml", "run.json")
 
 @dataclass
 class RunEntry:
-    """A run folder: its parsed metadata (None when unreadable) and location."""
+    """A run folder: its parsed metadata (None when unreadable) and location.
+
+    ``fingerprint`` (set when discovery runs with a :class:`generator.cache.MetaCache`):
+    sha256 hex of the ``run.yaml`` bytes and of the path, size, mtime, ctime, inode and
+    mode of every file in the folder, which the build cache keys the run by."""
 
     folder: Path
     meta_file: Path
     run: Run | None
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -143,24 +150,79 @@ def load_registry(root: Path, findings: list[Finding]) -> Registry:
     return Registry(agents=dict(sorted(agents.items())), benchmarks=dict(sorted(benchmarks.items())))
 
 
+def tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
+    """(relative path, lstat) of everything under ``folder``, sorted by name, symlinks not
+    followed; empty when the folder cannot be listed. os.scandir rather than Path.rglob: a
+    rebuild stats every file of every run."""
+    out = []
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda d: d.name)
+    except OSError:
+        return out
+    for d in entries:
+        rel = prefix + d.name
+        try:
+            st = d.stat(follow_symlinks=False)
+        except OSError:
+            continue  # removed while listing
+        out.append((rel, st))
+        if stat.S_ISDIR(st.st_mode):
+            out.extend(tree_stats(d.path, rel + "/"))
+    return out
+
+
+def stat_line(rel: str, st: os.stat_result) -> str:
+    """A file's identity for change detection: ctime and inode too, since an edit that keeps
+    the size and puts the old mtime back still changes them."""
+    return f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
+
+
+def folder_fingerprint(meta_digest: str, stats: list[tuple[str, os.stat_result]]) -> str:
+    """sha256 hex of a run folder: its metadata's sha256 and the :func:`stat_line` of every file."""
+    h = hashlib.sha256(meta_digest.encode())
+    for rel, st in stats:
+        h.update(stat_line(rel, st).encode())
+    return h.hexdigest()
+
+
+def _meta_file(folder: Path, stats: list[tuple[str, os.stat_result]]) -> tuple[Path, os.stat_result] | None:
+    """The run's metadata file (the first of RUN_FILE_NAMES that is a file, symlinks followed as
+    ``os.path.isfile`` does; the integrity checks refuse symlinks later) and its lstat."""
+    top = dict(stats)
+    for name in RUN_FILE_NAMES:
+        st = top.get(name)
+        if st is not None and (stat.S_ISREG(st.st_mode) or (stat.S_ISLNK(st.st_mode) and (folder / name).is_file())):
+            return folder / name, st
+    return None
+
+
 def load_run(folder: Path, root: Path, meta_cache=None) -> tuple[RunEntry | None, list[Finding]]:
     """A run folder's entry (None without metadata) and the findings about its ``run.yaml``;
-    ``meta_cache`` (a :class:`generator.cache.MetaCache`) spares parsing unchanged files again."""
-    meta = next((folder / n for n in RUN_FILE_NAMES if os.path.isfile(os.path.join(folder, n))), None)
+    ``meta_cache`` (a :class:`generator.cache.MetaCache`) spares reading and parsing unchanged
+    files again and gives the entry its ``fingerprint``."""
+    stats = tree_stats(str(folder))
+    found = _meta_file(folder, stats)
     label_folder = folder.relative_to(root).as_posix()
-    if meta is None:
+    if found is None:
         return None, [Finding(label_folder, "", "run-metadata",
                               "run folder has no run.yaml; expected run metadata (see docs/data-model.md)")]
+    meta, meta_stat = found
     label = meta.relative_to(root).as_posix()
+    fingerprint = None
     try:
-        data = meta_cache.load_yaml(meta, label) if meta_cache is not None else load_yaml(meta, label)
+        if meta_cache is not None:
+            data, digest = meta_cache.load(meta, label, stat_line(meta.name, meta_stat))
+            fingerprint = folder_fingerprint(digest, stats)
+        else:
+            data = load_yaml(meta, label)
     except InputError as exc:
         return RunEntry(folder, meta, None), [exc.finding()]
     run, errs = _parse(Run, data, label, "run-metadata")
     if run is not None and run.id != folder.name:
         errs.append(Finding(label, "/id", "run-metadata",
                             f"run id {run.id!r} differs from its folder name {folder.name!r}; expected them to match"))
-    return RunEntry(folder, meta, run), errs
+    return RunEntry(folder, meta, run, fingerprint), errs
 
 
 def discover(root: Path, meta_cache=None) -> Project:

@@ -121,6 +121,30 @@ def test_unchanged_metadata_is_not_parsed_again(project, monkeypatch):
     assert next(r for r in result.runs if r.run.id == RUN).run.model == "gpt-4o-edited"
 
 
+def test_unchanged_metadata_is_not_even_read_but_a_same_size_edit_is_seen(project, monkeypatch):
+    """A rebuild trusts a run.yaml's size, mtime, ctime and inode (as it does for trace files)
+    and does not read the file; an edit that keeps the size and restores the mtime still
+    changes the ctime, and is parsed and built."""
+    from pathlib import Path as PathType
+
+    build_site(project, project / "site", use_cache=True)
+    reads = []
+    real = PathType.read_bytes
+    monkeypatch.setattr(PathType, "read_bytes",
+                        lambda self: reads.append(self.name) or real(self))
+    build_site(project, project / "site", use_cache=True)
+    assert [n for n in reads if n in ("run.yaml", "run.yml", "run.json")] == []
+    meta = project / "traces" / RUN / "run.yaml"
+    st = meta.stat()
+    text = meta.read_text()
+    meta.write_text(text.replace("model: gpt-4o-2024-08-06", "model: gpt-4o-2024-08-07", 1))
+    os.utime(meta, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert meta.stat().st_size == st.st_size and meta.stat().st_mtime_ns == st.st_mtime_ns
+    result = build_site(project, project / "site", use_cache=True)
+    assert next(r for r in result.runs if r.run.id == RUN).run.model == "gpt-4o-2024-08-07"
+    assert result.stats["runs_from_cache"] == result.run_count - 1
+
+
 @pytest.mark.parametrize("in_place_max", [200, 0])
 def test_removed_run_leaves_no_file_behind(project, monkeypatch, in_place_max):
     """Whether a rebuild updates site/ in place (few changes) or swaps in a new folder (many),
