@@ -516,6 +516,36 @@ def test_a_page_of_the_results_in_the_url(open_page):
     p2.check_clean()
 
 
+@pytest.mark.parametrize("query, shown_page, pages, search", [
+    ("?sort=rank&dir=asc&page=99", 4, 4, "?sort=rank&dir=asc&page=4"),  # past the end: the last page
+    ("?sort=rank&dir=asc&open=1&page=3", 2, 2, "?sort=rank&dir=asc&open=1&page=2"),  # the filter leaves 2 pages
+    ("?sort=rank&dir=asc&page=abc", 1, 4, "?sort=rank&dir=asc"),  # garbage: the first page
+    ("?sort=rank&dir=asc&page=2.5", 1, 4, "?sort=rank&dir=asc"),
+    ("?sort=rank&dir=asc&page=0", 1, 4, "?sort=rank&dir=asc"),
+    ("?sort=rank&dir=asc&page=-2", 1, 4, "?sort=rank&dir=asc"),
+    ("?page=99", None, None, ""),  # nothing set: the page as built, whose path says which page it is
+])
+def test_the_url_names_the_page_of_the_results_shown(open_page, big_runs, query, shown_page, pages, search):
+    p = open_page(BIG_PAGE + query)
+    runs = [r for r in big_runs if "open=1" not in query or r["open_weights"] is True]
+    current = p.page.locator(".board-js-pager a[aria-current=page]")
+    if shown_page is None:  # this page's own rows and pager, as without JavaScript
+        want = runs[:PER_PAGE]
+        assert p.page.locator("nav.board-pager:not(.board-js-pager)").is_visible() and current.count() == 0
+    else:
+        want = runs[(shown_page - 1) * PER_PAGE:shown_page * PER_PAGE]
+        assert current.text_content() == str(shown_page)
+        assert p.page.locator(".board-js-pager a").filter(has_text=re.compile(r"^\d+$")).all_text_contents()[-1] \
+            == str(pages)
+        first = (shown_page - 1) * PER_PAGE + 1
+        assert p.status() == f"{len(runs)} of {BIG_RUNS} runs match, {first}–{first + len(want) - 1} shown"
+    assert [r["id"] for r in p.rows()] == [f"run-{r['id']}" for r in want]
+    assert p.page.evaluate("location.search") == search
+    p.check_clean()
+    p.page.go_back()  # the URL was replaced, not added to the history: back leaves the board
+    assert p.page.url == "about:blank"
+
+
 def test_a_link_to_a_row_on_another_page_goes_to_that_page(open_page):
     p = open_page(BIG_PAGE + "#run-big-ghost")
     p.page.wait_for_url(re.compile(r"/page/4\.html#run-big-ghost$"))

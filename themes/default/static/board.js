@@ -13,8 +13,10 @@
  *   runs stay in their own tables. With nothing set, the page shows its own rows and its own pager,
  *   as without JavaScript, and nothing is requested;
  * - the state is kept in the query string (history.replaceState: sort, dir, org, model, from, to,
- *   verified, open, and page, the page of the results) and restored on load; a live region says how
- *   many runs match and which are shown;
+ *   verified, open, and page, the page of the results) and restored on load, then written back as
+ *   shown (a page past the last one becomes the last one, a page that is not a whole number above 0
+ *   the first; values not understood are dropped); a live region says how many runs match and which
+ *   are shown;
  * - a link to a board's #run-<id> whose row is on another page of the board goes to that page
  *   (rows.json says which).
  *
@@ -39,6 +41,7 @@
                       "tokens": "tokens", "checks": "verified" };
   var FIRST_DIR = { score: "desc", date: "desc", verified: "desc" };
   var DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+  var PAGE_RE = /^[1-9]\d*$/;
   var NUM_RE = /^[-+]?\$?\s*-?\d[\d,]*(\.\d+)?\s*%?/;
   var SAFE_PATH = /^[A-Za-z0-9._~%-][A-Za-z0-9._~%\/-]*(#[A-Za-z0-9._~%-]*)?$/;
   var SVG_NS = "http://www.w3.org/2000/svg";
@@ -226,7 +229,7 @@
     state.to = DATE_RE.test(q.get("to") || "") ? q.get("to") : "";
     state.verified = q.get("verified") === "1";
     state.open = q.get("open") === "1";
-    state.page = posInt(q.get("page")) || 1;
+    state.page = PAGE_RE.test(q.get("page") || "") ? parseInt(q.get("page"), 10) : 1; // render() keeps it in range
   }
 
   function query(page) {
@@ -690,7 +693,7 @@
       fitChoices();
       controls.org.value = state.org; // the choices were made again; the other controls are as typed
       controls.open.checked = state.open;
-      render();
+      update(); // the page asked for is known to exist only now
       followHash();
     });
   }
@@ -700,5 +703,5 @@
   buildForm();
   toForm();
   makeSortable();
-  render();
+  update(); // the URL names what is shown, not what was asked for (?page=99, ?page=abc)
 })();
