@@ -989,10 +989,18 @@ async def _visit_all(origin: str, paths: list[str], workers: int, texts: dict[st
     return reports
 
 
+def frame_alert_seen(sinks: list[dict]) -> bool:
+    """The alert() of the raw positive control's sandboxed frame was seen: by the hooks, when
+    Playwright got the init script into the frame (it sometimes does), or else by the console
+    message Chromium writes for a dialog a sandbox without allow-modals ignores."""
+    return any(s.get("sink") == "alert" and (str(s.get("stack", "")).startswith("console")
+                                              or (s.get("url") == "about:srcdoc" and s.get("args") == ["control-frame"]))
+               for s in sinks)
+
+
 def _frame_seen(r: PageReport) -> bool:
     """The sandboxed frame of the raw positive control has left both of its traces."""
-    return (any(s.get("sink") == "alert" and str(s.get("stack", "")).startswith("console") for s in r.sinks)
-            and any("control-frame" in str(q) for q in r.requests))
+    return frame_alert_seen(r.sinks) and any("control-frame" in str(q) for q in r.requests)
 
 
 def visit_pages(origin: str, paths: list[str], workers: int = 2,
