@@ -390,8 +390,12 @@ def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, boar
     for a, b, url in pair_urls:
         diffs = all_diffs[(a.run.id, b.run.id)]
         views = []
+        names = PathPlan()  # task ids differing only in case get distinct file names
         for d in diffs[: cfg.compare_tasks]:
-            path = side_by_side_path(bench.id, a.run.id, b.run.id, d.task_id)
+            slug, taken = names.claim_slug(d.task_id, f"task {d.task_id}")
+            if taken is not None:
+                continue
+            path = side_by_side_path(bench.id, a.run.id, b.run.id, slug)
             ta = attempts.get(a.run.id, {}).get(d.task_id)
             tb = attempts.get(b.run.id, {}).get(d.task_id)
             if ta is None or tb is None:

@@ -2,7 +2,10 @@
 
 Paths come from safe slugs of ids; two things that would write the same
 path (compared case-insensitively, as on macOS and Windows hosts) are an
-error, never an overwrite. Site layout::
+error, never an overwrite. Trace ids of one run that differ only in case
+("Task-1", "task-1") are not an error: the first in the run's file order keeps
+its slug, a later one gets a suffix from a hash of its exact id
+(``task-1-<8 hex>``, see :meth:`PathPlan.claim_slug`). Site layout::
 
     index.html                               home (content/index.md + boards)
     <page>/index.html                        content/<page>.md
@@ -32,9 +35,14 @@ def slugify(text: str) -> str:
     appended so distinct ids keep distinct slugs."""
     slug = _UNSAFE.sub("-", text).strip("-.") or "x"
     if slug != text or len(slug) > MAX_SLUG:
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        slug = f"{slug[:MAX_SLUG - 9].rstrip('-.')}-{digest}"
+        slug = _with_digest(slug, text)
     return slug
+
+
+def _with_digest(slug: str, text: str) -> str:
+    """``slug`` (cut to fit in ``MAX_SLUG``) with ``-<first 8 hex of sha256(text)>``."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug[:MAX_SLUG - 9].rstrip('-.')}-{digest}"
 
 
 def natural_key(text: str) -> tuple:
@@ -55,8 +63,10 @@ def compare_path(bench_id: str, a: str, b: str, ext: str = "html") -> str:
     return f"benchmarks/{slugify(bench_id)}/compare/{slugify(a)}--{slugify(b)}.{ext}"
 
 
-def side_by_side_path(bench_id: str, a: str, b: str, task: str) -> str:
-    return f"benchmarks/{slugify(bench_id)}/compare/{slugify(a)}--{slugify(b)}/{slugify(task)}.html"
+def side_by_side_path(bench_id: str, a: str, b: str, task_slug: str) -> str:
+    """The side-by-side view of runs ``a`` and ``b`` on one task; ``task_slug`` comes from
+    :meth:`PathPlan.claim_slug`, so tasks differing only in case get distinct files."""
+    return f"benchmarks/{slugify(bench_id)}/compare/{slugify(a)}--{slugify(b)}/{task_slug}.html"
 
 
 def run_path(run_id: str) -> str:
@@ -115,3 +125,19 @@ class PathPlan:
             return prev
         self._owners[key] = owner
         return None
+
+    def claim_slug(self, ident: str, owner: str) -> tuple[str, str | None]:
+        """A slug for ``ident`` (a trace id) that no other owner holds, compared case-insensitively: its
+        :func:`slugify`, or, when another id took that (one differing only in case: slugs of ids that had
+        to change already end in a hash of the exact id), the slug with ``-<8 hex of sha256(ident)>``.
+
+        The suffix depends on ``ident`` alone, so an id gets the same name on every build of the same
+        files; which of two case variants gets it is decided by the order of the claims (the run's file
+        order), the first keeping its plain name so adding a variant never renames an existing page.
+        Returns ``(slug, None)``, or ``(suffixed slug, earlier owner)`` when even that is taken (by an id
+        spelt like the suffixed name), which the caller reports."""
+        slug = slugify(ident)
+        if self.claim(slug, owner) is None:
+            return slug, None
+        suffixed = _with_digest(slug, ident)
+        return suffixed, self.claim(suffixed, owner)

@@ -31,9 +31,16 @@ from generator.validate import (RULES, check_evidence, check_protocol, check_rec
 
 
 def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) -> Iterator[tuple[Trace, str]]:
-    """Every trace of a run, file by file; unreadable files become findings."""
+    """Every trace of a run, file by file; unreadable files become findings.
+
+    A trace whose id an earlier trace of the run already had (an Inspect sample and epoch twice in one log,
+    or again in a retried log) is skipped with an error finding at its place, and the traces after it are
+    still read. The first copy in run.yaml's file order is kept, so the same files give the same run, and
+    it is not imported under another name: a trace is one attempt (trial) at one task, and a second copy
+    would count one attempt twice in the scores, pass^k and the task matrix."""
     run = entry.run
     assert run is not None
+    first_seen: dict[str, tuple[str, str]] = {}  # trace id -> (file, place) of the copy kept
     for i, tf in enumerate(run.files):
         path, why = safe_member(entry.folder, tf.path)
         if path is None or not path.is_file():
@@ -50,6 +57,11 @@ def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) 
             continue
         try:
             for trace in imp.traces(path, label):
+                place = trace.source_pointer or ""
+                if (first := first_seen.get(trace.id)) is not None:
+                    findings.append(_duplicate_finding(imp, trace, label, place, first, run.id))
+                    continue
+                first_seen[trace.id] = (label, place)
                 yield trace, label
         except InputError as exc:
             findings.append(Finding(exc.file, exc.place, "import", exc.message, run=run.id))
@@ -59,6 +71,16 @@ def iter_run_traces(project: Project, entry: RunEntry, findings: list[Finding]) 
             findings.append(Finding(label, "", "import-crash",
                                     f"the {imp.name} importer failed ({type(exc).__name__}: {exc}); "
                                     "this is a tracesite bug, please report it with the file", run=run.id))
+
+
+def _duplicate_finding(imp, trace: Trace, label: str, place: str, first: tuple[str, str], run_id: str) -> Finding:
+    """The error for a trace whose id the trace at ``first`` (file, place) already had."""
+    where = first[1] if first[0] == label and first[1] else ":".join(p for p in first if p)
+    expected = getattr(imp, "trace_identity", None) or "distinct trace ids: each task and trial once"
+    return Finding(label, place, "import",
+                   f"trace {trace.id!r} (task {trace.task_id!r}, trial {trace.trial}) appears again: the copy at "
+                   f"{where} is kept and this one skipped, every other trace is imported; expected {expected}",
+                   run=run_id)
 
 
 def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
@@ -92,11 +114,16 @@ def process_run(project: Project, entry: RunEntry, renderer: Renderer | None,
             trace.notes.append("redacted personal data: " + ", ".join(f"{n} {k}" for k, n in sorted(pii.items())))
         findings.extend(check_trace(run, trace, project, label))
         findings.extend(check_evidence(trace, bench, metric.success_threshold, label))
-        slug = slugify(trace.id)
-        if (prev := plan.claim(slug, f"{owner} trace {trace.id}")) is not None:
+        # Ids differing only in case ("Task-1", "task-1") would name the same files on a case-insensitive
+        # host: the later one gets a stable suffix (see PathPlan.claim_slug).
+        slug, prev = plan.claim_slug(trace.id, f"{owner} trace {trace.id}")
+        if prev is not None:
             findings.append(Finding(label, trace.source_pointer or "", "plan",
                                     f"trace id {trace.id!r} would overwrite the page of {prev}; expected unique trace ids"))
             continue
+        if slug != slugify(trace.id):
+            trace.notes.append(f"published as {slug!r}: another trace of the run has an id that differs from "
+                               f"{trace.id!r} only in case, which case-insensitive hosts cannot tell apart")
         chars = sum(min(len(s.content or ""), limits.max_step_chars) for s in trace.steps)
         recorded = _recording_member(entry, trace) is not None  # its player needs a page of its own
         if (not recorded and len(trace.steps) <= limits.steps_per_page

@@ -320,7 +320,7 @@ def test_json_without_samples_yields_nothing(tmp_path: Path, log: dict):
         (lambda log: log["samples"][0]["events"][10].__setitem__("score", "C"), "/samples/0/events/10/score"),
         (lambda log: log["samples"][0]["events"][2]["output"]["choices"][0]["message"]["tool_calls"][0].pop("function"),
          "/samples/0/events/2/output/choices/0/message/tool_calls/0/function"),
-        (lambda log: log["samples"][1].__setitem__("id", "add-1"), "/samples/1"),
+        # a duplicate (id, epoch) no longer stops the file: see tests/test_inspect_duplicates.py
         (lambda log: log.__setitem__("eval", []), "/eval"),
         # fuzz: a span id that is a list crashed with TypeError (unhashable type: 'list')
         (lambda log: log["samples"][0]["events"][6].__setitem__("id", []), "/samples/0/events/6/id"),

@@ -29,7 +29,10 @@ class Importer:
 
     Class attributes: ``name`` (the ``--format`` value), ``title``,
     ``spec`` (where the format is defined), ``patterns`` (file patterns it
-    detects, for ``tracesite formats``).
+    detects, for ``tracesite formats``), and optionally ``trace_identity``:
+    what the run stage says it expected when a trace id comes twice (default
+    "distinct trace ids: each task and trial once"; the run stage keeps the
+    first copy and reports the others, so importers yield duplicates as read).
     """
 
     name: ClassVar[str]

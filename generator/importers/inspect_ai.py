@@ -57,7 +57,11 @@ model_generate_config, task_args, model_roles, epochs and sample limits.
 Traces (``traces``)
 -------------------
 One Trace per sample and epoch, in file order: ``id`` ``<sample id>-e<epoch>``,
-``task_id`` the sample id, ``trial`` the epoch. ``status``: ``error`` when the
+``task_id`` the sample id, ``trial`` the epoch. A sample whose (id, epoch) an
+earlier sample already had is yielded too, with the same trace id, and the
+samples after it are still read: the run stage keeps the first copy and
+reports each later one as an error at its place (``/samples/<i>`` or the
+member name), in this file or another of the run. ``status``: ``error`` when the
 sample has an error, ``limit`` when it hit a limit, ``incomplete`` when the
 log is not ``success`` (started, cancelled, error) and the sample has no
 scores, else ``completed``. ``score``: the value of the scorer named by
@@ -487,6 +491,8 @@ class InspectAI(Importer):
         "src/inspect_ai/log/_recorders/eval.py, src/inspect_ai/log/_condense.py"
     )
     patterns = ("*.eval", "*.json with version/eval/samples")
+    # What the run stage says it expected when a trace id comes twice (the id is "<sample id>-e<epoch>").
+    trace_identity = "distinct (id, epoch) pairs: each sample id once per epoch"
 
     # -- sniff -------------------------------------------------------------
 
@@ -686,6 +692,7 @@ class InspectAI(Importer):
     # -- traces ------------------------------------------------------------
 
     def traces(self, path: Path, label: str) -> Iterator[Trace]:
+        """One trace per sample, in file order, duplicates included (see ``trace_identity``)."""
         if path.suffix.lower() == ".eval":
             yield from self._eval_traces(path, label)
         else:
@@ -698,30 +705,19 @@ class InspectAI(Importer):
         if samples is None:
             return
         expect(samples, list, label, "/samples", "a list of samples")
-        seen: set[str] = set()
         for i, sample in enumerate(samples):
             place = pointer("samples", i)
-            trace = _SampleReader(ctx, label, place, place).trace(sample)
-            _unique(trace, seen, label, place)
-            yield trace
+            yield _SampleReader(ctx, label, place, place).trace(sample)
 
     def _eval_traces(self, path: Path, label: str) -> Iterator[Trace]:
         with _EvalZip(path, label) as ez:
             header, header_name, members = _eval_header(ez, label)
             ctx = _LogContext.from_header(header, label, header_name + "#")
-            seen: set[str] = set()
             for member in members:
                 sample = ez.load(member)
                 trace = _SampleReader(ctx, label, member + "#", member).trace(sample)
-                _unique(trace, seen, label, member)
                 del sample
                 yield trace
-
-
-def _unique(trace: Trace, seen: set[str], label: str, place: str) -> None:
-    if trace.id in seen:
-        raise InputError(label, place, f"sample {trace.task_id} epoch {trace.trial} appears twice; expected each sample and epoch once")
-    seen.add(trace.id)
 
 
 class _LogContext:
