@@ -12,6 +12,7 @@ is added, so the output cannot contain markup from the input.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import Markup, escape
@@ -119,11 +120,24 @@ def has_escapes(text: str) -> bool:
     return bool(_SEQ.search(text))
 
 
+@functools.lru_cache(maxsize=4096)
+def _sgr(state: tuple, params: str) -> tuple[tuple, str]:
+    """The state after the SGR sequence with ``params`` and its class list. Terminal output
+    repeats a few sequences thousands of times: the transitions are computed once."""
+    st = _State()
+    st.fg, st.bg, st.bold, st.italic, st.underline, st.dim = state
+    st.apply(params)
+    return (st.fg, st.bg, st.bold, st.italic, st.underline, st.dim), st.classes()
+
+
+_PLAIN = (None, None, False, False, False, False)
+
+
 def ansi_to_html(text: str) -> Markup:
     """Escaped HTML for terminal text; colours as spans, other controls marked."""
     if not _SEQ.search(text):
         return escape(text)
-    state = _State()
+    state = _PLAIN
     out: list[str] = []
     open_span = False
     pos = 0
@@ -131,11 +145,12 @@ def ansi_to_html(text: str) -> Markup:
         out.append(str(escape(text[pos:m.start()])))
         pos = m.end()
         if m.group(3) == "m" and not m.group(2):
-            state.apply(m.group(1))
+            params = m.group(1)
+            # (Long parameter lists are not worth caching, and hostile ones must not fill the cache.)
+            state, cls = _sgr(state, params) if len(params) <= 32 else _sgr.__wrapped__(state, params)
             if open_span:
                 out.append("</span>")
                 open_span = False
-            cls = state.classes()
             if cls:
                 out.append(f'<span class="{cls}">')
                 open_span = True
