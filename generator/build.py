@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import charts as chart_files
-from generator import compare, opendata
+from generator import compare, links, opendata
 from generator.aggregate import RunSummary, leaderboard
 from generator.cache import CachedBoard, MetaCache, RunCache
 from generator.config import CONFIG_NAMES
@@ -227,7 +227,8 @@ def _read_content(project: Project, result: BuildResult) -> list[tuple]:
     for cp in project.content:
         label = project.rel(cp.source)
         try:
-            meta, body = split_front_matter(cp.source.read_text(encoding="utf-8"), label)
+            text = cp.source.read_text(encoding="utf-8")
+            meta, body = split_front_matter(text, label)
         except (InputError, UnicodeDecodeError, OSError) as exc:
             err = exc if isinstance(exc, InputError) else InputError(label, "", f"cannot read as UTF-8 Markdown ({exc})")
             result.findings.append(err.finding())
@@ -236,7 +237,8 @@ def _read_content(project: Project, result: BuildResult) -> list[tuple]:
             result.findings.append(Finding(label, "", "limits", f"the page has {len(body)} characters; the limit is "
                                            f"{project.config.limits.max_markdown_chars} (limits.max_markdown_chars)"))
             continue
-        pages.append((cp, meta, body))
+        first_line = text[:len(text) - len(body)].count("\n") + 1 if text.endswith(body) else 1
+        pages.append((cp, meta, body, first_line))
     return pages
 
 
@@ -306,17 +308,22 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
         teasers.append(_teaser(board))
         if cache is not None:
             cache.put_board(bench_id, key, {p: writer.hashes[p] for p in writer.hashes.keys() - before}, teasers[-1])
-    for cp, meta, body in pages:
+    for cp, meta, body, _ in pages:
         path = content_path(cp.rel)
         writer.write(renderer.render("content.html", path, meta=meta, body=renderer.markdown_html(body),
                                      is_home=path == "index.html", leaderboards=teasers))
-    if not any(content_path(cp.rel) == "index.html" for cp, _, _ in pages):
+    if not any(content_path(cp.rel) == "index.html" for cp, *_ in pages):
         writer.write(renderer.render("content.html", "index.html", meta={"title": project.config.title},
                                      body="", is_home=True, leaderboards=teasers))
     for name, data in opendata.schemas().items():
         writer.write(Page(f"data/schema/{name}", data))
     for page in renderer.assets():
         writer.write(page)
+    site_paths = set(writer.hashes)
+    for cp, _, body, first_line in pages:
+        result.findings.extend(links.broken_links(project.rel(cp.source), content_path(cp.rel),
+                                                  links.markdown_targets(renderer.markdown, body), first_line,
+                                                  site_paths))
 
 
 def _redo_run(project: Project, renderer: Renderer, writer: SiteWriter, result: BuildResult, cache: RunCache,

@@ -406,7 +406,7 @@ def content_nav(pages: list) -> list[tuple[str, str]]:
     from generator.plan import content_path
 
     items = []
-    for cp, meta, _ in pages:
+    for cp, meta, *_ in pages:
         order = meta.get("order", 1000)
         order = order if isinstance(order, (int, float)) and not isinstance(order, bool) else 1000
         title = str(meta.get("title") or cp.rel[:-3])
