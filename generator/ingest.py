@@ -226,14 +226,20 @@ def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, be
                                  f"digits, '.', '_' or '-' (at most 128), starting with a letter or digit; give {option}")
     rid = fields["run_id"][0]
     folder = root / "traces" / rid
-    files = []
+    # Everything is checked before the first file is copied: a refused import leaves the project as it was.
+    copies, files = [], []
     for src in draft.files:
         srcp = Path(src)
         if srcp.is_symlink():
             raise InputError(src, "", "symlinks are refused; pass the real file")
         name = draft.names.get(src, srcp.name)
-        digest = _copy_into(srcp, folder / name)
+        digest = sha256_file(srcp)
+        dst = folder / name
+        if dst.exists() and sha256_file(dst) != digest:
+            raise InputError(str(dst), "", "a different file is already imported under this name; "
+                             "choose another --run id or remove the old run first")
         imp_fmt = draft.formats.get(src, draft.format)
+        copies.append((srcp, dst, digest))
         files.append(TraceFile(path=name, sha256=digest, format=imp_fmt, bytes=srcp.stat().st_size))
     run = Run(
         id=rid, agent=fields["agent"][0], model=model or draft.model, benchmark=fields["benchmark"][0],
@@ -243,16 +249,23 @@ def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, be
     data = _dump_yaml(run.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
     meta = folder / "run.yaml"
     if meta.is_file() and meta.read_bytes() == data:
-        report.unchanged.append(rid)
+        write = False
     elif meta.is_file():
         old = load_yaml(meta, str(meta))
-        if isinstance(old, dict) and old.get("files") == [f.model_dump(mode="json", exclude_none=True) for f in files]:
-            report.unchanged.append(rid)  # same files; keep the maintainer's edits to run.yaml
-        else:
+        if not (isinstance(old, dict)
+                and old.get("files") == [f.model_dump(mode="json", exclude_none=True) for f in files]):
             raise InputError(str(meta), "", f"run {rid!r} already exists with other files; choose another --run id")
+        write = False  # same files; keep the maintainer's edits to run.yaml
     else:
+        write = True
+    for srcp, dst, digest in copies:
+        if _copy_into(srcp, dst) != digest:
+            raise InputError(str(srcp), "", "the file changed during the import; import it again")
+    if write:
         _write_atomic(meta, data)
         report.written.append(rid)
+    else:
+        report.unchanged.append(rid)
     _register_stubs(root, draft, run, report)
 
 
