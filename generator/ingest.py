@@ -41,6 +41,7 @@ class ImportReport:
     stubs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    companions: list[tuple[Path, Path, str]] = field(default_factory=list)  # (file, its main file, format)
 
     @property
     def failed(self) -> bool:
@@ -88,7 +89,10 @@ def collect(path: Path, fmt: str | None, report: ImportReport, explicit: bool = 
                                            + _refusal_text(refusals)))
         return out
     msg = "matches no known trace format; formats tried: " + _refusal_text(refusals)
-    if explicit:
+    main = next(((m, i.name) for i in importers.all_importers() if (m := i.companion_of(path)) is not None), None)
+    if explicit and main is not None:
+        report.companions.append((path, *main))  # fine when its main file is imported too (import_paths)
+    elif explicit:
         report.findings.append(Finding(str(path), "", "import", msg))
     else:
         report.skipped.append(f"{path}: {msg}")
@@ -187,6 +191,13 @@ def import_paths(root: Path, paths: list[Path], *, run_id: str | None = None, be
     found: list[tuple[importers.Importer, Path]] = []
     for p in paths:
         found += collect(Path(p), fmt, report)
+    imported = {p.resolve() for _, p in found}
+    for path, main, fmt in report.companions:
+        if main.resolve() in imported:
+            report.skipped.append(f"{path}: read with {main.name} ({fmt})")
+        else:
+            report.findings.append(Finding(str(path), "", "import", f"this {fmt} file is read with {main}; "
+                                           "import that file, which brings this one"))
     drafts: list[RunDraft] = []
     for imp, path in found:
         try:

@@ -63,6 +63,30 @@ def test_detect_picks_this_importer(atif: Path):
     assert imp is None and "part of the ATIF trajectory" in refusals["harbor-atif"]
 
 
+def test_companions_name_their_main_file(atif: Path):
+    assert IMP.companion_of(atif / "summarised.trajectory.cont-1.json") == atif / "summarised.trajectory.json"
+    assert IMP.companion_of(atif / TRIAL / "result.json") == atif / TRIAL / "agent" / "trajectory.json"
+    assert IMP.companion_of(atif / "summarised.trajectory.json") is None
+    assert IMP.companion_of(atif / "lonely.trajectory.cont-2.json") is None  # its main file is absent
+
+
+def test_import_with_a_companion_file_passed_too(atif: Path, tmp_path: Path):
+    """Passing a trajectory with its continuation (as a shell glob does) imports both without an
+    error; passing the continuation alone says which file to import instead."""
+    from generator.ingest import import_paths
+    from generator.scaffold import init_project
+
+    init_project(tmp_path / "p")
+    main, part = atif / "summarised.trajectory.json", atif / "summarised.trajectory.cont-1.json"
+    report = import_paths(tmp_path / "p", [main, part], run_id="r1", benchmark="tb")
+    assert not report.failed, [f.format() for f in report.findings]
+    assert any(s.startswith(f"{part}: read with {main.name}") for s in report.skipped)
+    assert (tmp_path / "p" / "traces" / "r1" / part.name).is_file()
+    alone = import_paths(tmp_path / "p", [part], run_id="r2", benchmark="tb")
+    assert alone.failed and f"read with {main}" in alone.findings[0].message
+    assert not (tmp_path / "p" / "traces" / "r2").exists()
+
+
 # --------------------------------------------------------------------------
 # one trial: main file + subagent + continuation
 # --------------------------------------------------------------------------

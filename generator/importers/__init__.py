@@ -45,6 +45,12 @@ class Importer:
         """None when ``path`` (a file or folder) is in this format, else why not."""
         raise NotImplementedError
 
+    def companion_of(self, path: Path) -> Path | None:
+        """The main file that ``path`` is read with (a continuation, a subagent file or a trial
+        result beside its trajectory), or None. ``import`` does not report such a file as
+        unrecognised when its main file is imported too."""
+        return None
+
     def drafts(self, path: Path) -> list[RunDraft]:
         """The runs found at ``path``. Raises InputError for a broken file."""
         raise NotImplementedError

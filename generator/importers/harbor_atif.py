@@ -797,6 +797,15 @@ class HarborAtif(Importer):
             return f"part of the ATIF trajectory {main.name} (continuation or subagent file); imported with it"
         return None
 
+    def companion_of(self, path: Path) -> Path | None:
+        path = Path(path)
+        if not path.is_file() or path.suffix.lower() != ".json":
+            return None
+        traj = path.parent / "agent" / "trajectory.json"
+        if path.name == "result.json" and traj.is_file() and _is_atif_head(_head(traj)):
+            return traj
+        return _main_of(path) if _is_atif_head(_head(path)) else None
+
     # -- traces -----------------------------------------------------------
 
     def traces(self, path: Path, label: str) -> Iterator[Trace]:
