@@ -30,7 +30,7 @@ import orjson
 from generator import __version__
 from generator.discover import Project, RunEntry, folder_fingerprint, tree_stats
 from generator.errors import InputError
-from generator.jsonread import parse_yaml
+from generator.jsonread import decode_text, parse_yaml
 from generator.plan import slugify
 from generator.render import Renderer, default_theme_dir
 
@@ -80,9 +80,9 @@ class MetaCache:
             return hit[2], hit[1]
         try:
             raw = path.read_bytes()
-            text = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
+        except OSError as exc:
+            raise InputError(label, "", f"cannot read file ({exc.strerror})") from None
+        text = decode_text(raw, label)
         digest = hashlib.sha256(raw).hexdigest()
         data = hit[2] if valid and hit[1] == digest else parse_yaml(text, label)
         self.used[str(path)] = (signature, digest, data)

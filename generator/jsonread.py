@@ -13,6 +13,10 @@ with the safe loader and duplicate mapping keys are refused too.
 
 Errors are :class:`~generator.errors.InputError` with ``line N, column M``
 for syntax errors and a JSON pointer for shape errors (see :func:`pointer`).
+Text that is not UTF-8 is reported at its first bad byte (orjson itself
+only says "line 1, column 1"). A YAML error names where the construct it
+concerns starts as well as where it was detected (see :func:`yaml_error`).
+Columns count characters, as orjson and PyYAML do.
 """
 
 from __future__ import annotations
@@ -150,6 +154,46 @@ def check_strict(data: bytes | str, file: str, value: Any = _UNSET) -> None:
         pass  # orjson has already accepted the document; the stdlib's own limits are not ours
 
 
+def _first_bad_unicode(data: bytes | str) -> tuple[int, int, str] | None:
+    """``(line, column, what)`` (1-based, the column in characters as orjson counts it) of the first
+    byte of ``data`` that is not UTF-8 or, for text, of its first lone surrogate; None when there is
+    none. Only ever called on the error path."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line_start = data.rfind("\n", 0, exc.start) + 1
+            return (data.count("\n", 0, exc.start) + 1, exc.start - line_start + 1,
+                    f"lone surrogate U+{ord(data[exc.start]):04X} is not valid Unicode")
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8")) + 1  # valid: the first bad byte is later
+        bad = " ".join(f"0x{b:02x}" for b in data[exc.start:exc.end])
+        what = f"bytes {bad} are" if exc.end - exc.start > 1 else f"byte {bad} is"
+        return data.count(b"\n", 0, exc.start) + 1, column, f"{what} not valid UTF-8"
+    return None
+
+
+def bad_unicode(data: bytes | str) -> tuple[str, str] | None:
+    """``(place, what)`` of the first byte of ``data`` that is not UTF-8 (for text, its first lone
+    surrogate), the place as ``line N, column M``; None when there is none."""
+    found = _first_bad_unicode(data)
+    return (f"line {found[0]}, column {found[1]}", found[2]) if found else None
+
+
+def _syntax_error(data: bytes | str, exc: orjson.JSONDecodeError) -> tuple[str, str]:
+    """(place, reason) of an orjson syntax error. orjson reports text that is not UTF-8 at line 1,
+    column 1, wherever it is: the first bad byte is found here instead."""
+    msg = str(exc).split(":")[0]
+    if "UTF-8" in msg and (bad := bad_unicode(data)) is not None:
+        return bad
+    m = _POS.search(str(exc))
+    return (f"line {m.group(1)}, column {m.group(2)}" if m else ""), msg
+
+
 def loads(data: bytes | str, file: str) -> Any:
     """Parse one JSON document strictly; raises InputError naming the place."""
     if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
@@ -157,9 +201,7 @@ def loads(data: bytes | str, file: str) -> Any:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        m = _POS.search(str(exc))
-        place = f"line {m.group(1)}, column {m.group(2)}" if m else ""
-        msg = str(exc).split(":")[0]
+        place, msg = _syntax_error(data, exc)
         raise InputError(file, place, f"invalid JSON ({msg}); expected a JSON document") from None
     if isinstance(value, (dict, list)):
         check_strict(data, file, value)
@@ -190,7 +232,10 @@ def iter_jsonl(path: Path, label: str | None = None) -> Iterator[tuple[int, Any]
             try:
                 value = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise InputError(label, f"line {number}", f"invalid JSON Lines record ({str(exc).split(':')[0]})") from None
+                place, msg = f"line {number}", str(exc).split(":")[0]
+                if "UTF-8" in msg and (bad := _first_bad_unicode(line)) is not None:
+                    place, msg = f"line {number}, column {bad[1]}", bad[2]
+                raise InputError(label, place, f"invalid JSON Lines record ({msg})") from None
             try:
                 check_strict(line, label, value)
             except InputError as exc:
@@ -203,22 +248,62 @@ def load_yaml(path: Path, label: str | None = None) -> Any:
     column) for unreadable text, invalid YAML or a duplicate key."""
     label = label or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(label, "", f"cannot read file as UTF-8 ({exc})") from None
-    return parse_yaml(text, label)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(label, "", f"cannot read file ({exc.strerror})") from None
+    return parse_yaml(decode_text(data, label), label)
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """``data`` (read from ``label``) as UTF-8 text; InputError at the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        place, what = bad_unicode(data) or ("", "not valid UTF-8")
+        raise InputError(label, place, f"cannot read file as UTF-8 ({what}); expected UTF-8 text") from None
 
 
 def parse_yaml(text: str, label: str) -> Any:
     """YAML text (read from ``label``) with the strict safe loader; InputError as in :func:`load_yaml`."""
     try:
         return yaml.load(text, Loader=_StrictYAMLLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(label, place, f"invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise InputError(label, "", f"invalid YAML: {exc}") from None
+        place, message = yaml_error(exc, text)
+        raise InputError(label, place, f"invalid YAML: {message}") from None
+
+
+_YAML_CONTEXT = re.compile(r"^while (?:scanning|parsing|reading|constructing) (?:an? )?")
+# Constructs that end with a closing character: at the end of the text they were left open.
+_CLOSED_BY_A_CHARACTER = ("quoted scalar", "flow sequence", "flow mapping")
+
+
+def _mark_place(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def yaml_error(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
+    """``(place, message)`` of a PyYAML error, naming both of its marks.
+
+    PyYAML (and libyaml) give the place where the problem was detected (``problem_mark``) and,
+    for many errors, where the construct it concerns starts (``context_mark``, "while scanning a
+    quoted scalar"). When the problem is only found at the end of the text (an unclosed quote or
+    bracket swallows the rest of the file) the start is the place to fix, so it is the place and the
+    end is named in the message: ``line 16, column 9`` / ``unclosed quoted scalar started here (found
+    unexpected end of stream at line 35, column 1)``. Otherwise the problem's place comes first and
+    the construct's start is named in the message.
+    """
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return "", str(exc)
+    problem, mark, context, start = exc.problem or "error", exc.problem_mark, exc.context, exc.context_mark
+    if not context or start is None or (start.line, start.column) == (mark.line, mark.column):
+        return _mark_place(mark), problem
+    thing = _YAML_CONTEXT.sub("", context)
+    lines = text.split("\n")[mark.line:]
+    at_end = not "".join(lines)[mark.column:].strip() if lines else True  # only blanks after the problem
+    if at_end:
+        unclosed = "unclosed " if thing.endswith(_CLOSED_BY_A_CHARACTER) else ""
+        return _mark_place(start), f"{unclosed}{thing} started here ({problem} at {_mark_place(mark)})"
+    return _mark_place(mark), f"{problem} (in the {thing} that starts at {_mark_place(start)})"
 
 
 class _StrictYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present

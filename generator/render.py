@@ -81,18 +81,17 @@ def _render_image(self, tokens, idx, options, env) -> str:
 
 
 def split_front_matter(text: str, label: str) -> tuple[dict, str]:
-    """Front matter (YAML between leading ``---`` lines) and the body."""
-    import yaml
+    """Front matter (YAML between leading ``---`` lines) and the body. Raises InputError at the
+    line of the file for invalid YAML (duplicate keys included), as for every YAML file."""
+    from generator.jsonread import parse_yaml
 
     if not text.startswith("---"):
         return {}, text
     end = text.find("\n---", 3)
     if end < 0:
         raise InputError(label, "line 1", "front matter starts with '---' but has no closing '---' line")
-    try:
-        meta = yaml.safe_load(text[3:end]) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(label, "front matter", f"invalid YAML: {exc}") from None
+    # The YAML starts on the first line (after "---"), so its line numbers are the file's.
+    meta = parse_yaml(text[3:end], label) or {}
     if not isinstance(meta, dict):
         raise InputError(label, "front matter", "expected a mapping of keys (title, order, description)")
     body = text[end + 4:].split("\n", 1)[1] if "\n" in text[end + 4:] else ""

@@ -429,6 +429,152 @@ def test_sample_member_broken(tmp_path: Path, log: dict):
     assert exc.value.place.startswith("samples/add-1_epoch_1.json#line 1")
 
 
+# One bad sample skips that sample only. Before the fix the importer raised at the first broken member or
+# sample, so every sample after it was lost (and the run stage then said its scored tasks had no trace).
+
+
+def three_samples(log: dict) -> dict:
+    """The small log with a third sample, add-3 (a copy of add-2)."""
+    third = copy.deepcopy(log["samples"][1])
+    third["id"] = "add-3"
+    log["samples"].append(third)
+    return log
+
+
+def read_on(path: Path) -> tuple[list[str], InputError | None]:
+    """(ids of the traces yielded, the InputError raised after them or None)."""
+    ids: list[str] = []
+    try:
+        for trace in IMP.traces(path, path.name):
+            ids.append(trace.id)
+    except InputError as exc:
+        return ids, exc
+    return ids, None
+
+
+def _deflate_garbage(entry: tuple) -> tuple:
+    name, payload, method, crc, size = entry
+    return name, payload[:10] + b"\xff" * 50 + payload[60:], method, crc, size
+
+
+def _bad_crc(entry: tuple) -> tuple:
+    name, payload, method, crc, size = entry
+    return name, payload, method, crc ^ 0xFFFF, size
+
+
+def _bad_utf8(entry: tuple) -> tuple:
+    text = json.dumps(json.loads(zlib.decompress(entry[1], -15)), indent=1).encode()
+    at = text.index(b'"epoch"')  # on a line of its own, after the opening brace and the id
+    return deflate_entry(entry[0], text[:at] + b'"\xff": 1, ' + text[at:])
+
+
+@pytest.mark.parametrize(
+    "corrupt, place, words",
+    [
+        (_deflate_garbage, "samples/add-1_epoch_1.json", "cannot read zip member"),
+        (_bad_crc, "samples/add-1_epoch_1.json", "cannot read zip member"),
+        (lambda e: deflate_entry(e[0], b'{"id": "add-1", "epoch": 1,\n "events": [}'),
+         "samples/add-1_epoch_1.json#line 2, column 13", "invalid JSON"),
+        (_bad_utf8, "samples/add-1_epoch_1.json#line 3, column 3", "byte 0xff is not valid UTF-8"),
+        (lambda e: deflate_entry(e[0], b'{"id": "add-1", "epoch": 1, "events": "none"}'),
+         "samples/add-1_epoch_1.json#/events", "expected a list of events"),
+        (lambda e: deflate_entry(e[0], b'[1, 2]'), "samples/add-1_epoch_1.json", "expected an object (EvalSample)"),
+    ],
+    ids=["deflate", "crc", "json", "utf8", "shape", "not-an-object"],
+)
+def test_broken_member_skips_that_sample_only(tmp_path: Path, log: dict, corrupt, place, words):
+    entries = eval_entries(three_samples(log))
+    assert entries[1][0] == "samples/add-1_epoch_1.json"
+    entries[1] = corrupt(entries[1])
+    path = tmp_path / "broken.eval"
+    path.write_bytes(raw_zip(entries))
+    ids, exc = read_on(path)
+    assert ids == ["add-2-e1", "add-3-e1"]  # the samples after the broken one are all read
+    assert exc is not None and (exc.file, exc.place) == ("broken.eval", place)
+    assert words in exc.message
+    assert exc.message.endswith("this sample is skipped and every other sample of the log is imported")
+
+
+def test_broken_zstd_member_skips_that_sample_only(tmp_path: Path, log: dict):
+    entries = eval_entries(three_samples(log), zstd=True)
+    name, payload, method, crc, size = entries[2]
+    entries[2] = (name, payload[:20] + b"\x00" * 20 + payload[40:], method, crc, size)
+    path = tmp_path / "zbroken.eval"
+    path.write_bytes(raw_zip(entries))
+    ids, exc = read_on(path)
+    assert ids == ["add-1-e1", "add-3-e1"]
+    assert exc is not None and exc.place == "samples/add-2_epoch_1.json" and "corrupt" in exc.message
+
+
+def test_several_broken_members_are_all_named(tmp_path: Path, log: dict):
+    entries = eval_entries(three_samples(log))
+    entries[1] = _deflate_garbage(entries[1])
+    entries[3] = deflate_entry(entries[3][0], b'{"id": "add-3", "epoch": "x"}')
+    path = tmp_path / "two.eval"
+    path.write_bytes(raw_zip(entries))
+    ids, exc = read_on(path)
+    assert ids == ["add-2-e1"]
+    assert exc is not None and exc.place == "samples/add-1_epoch_1.json"
+    assert "; 1 more sample is skipped: samples/add-3_epoch_1.json#/epoch: expected an integer epoch" in exc.message
+
+
+def test_refusal_still_stops_the_file_and_names_the_skipped(tmp_path: Path, log: dict, monkeypatch):
+    """A safety limit is about the archive, not one sample: it stops the file where it is met."""
+    entries = eval_entries(three_samples(log))
+    entries[1] = deflate_entry(entries[1][0], b"[1, 2]")
+    path = tmp_path / "big.eval"
+    path.write_bytes(raw_zip(entries))
+    header_bytes = next(e[4] for e in entries if e[0] == "header.json")
+    monkeypatch.setattr(mod, "MAX_TOTAL_BYTES", header_bytes + 100)  # the header and the broken member fit, add-2 not
+    ids, exc = read_on(path)
+    assert ids == [] and exc is not None
+    assert exc.place == "samples/add-2_epoch_1.json" and "bytes in total; refused" in exc.message
+    assert "before it, 1 sample was skipped: samples/add-1_epoch_1.json: expected an object" in exc.message
+
+
+def test_zstd_missing_still_stops_the_file(tmp_path: Path, log: dict, monkeypatch):
+    path = write_eval(tmp_path, three_samples(log), zstd=True)
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    with pytest.raises(InputError) as exc:
+        all_traces(path)
+    assert "pip install" in exc.value.message and "skipped" not in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "breakage, place",
+    [
+        (lambda s: s.pop("id"), "/samples/1/id"),
+        (lambda s: s.__setitem__("events", "none"), "/samples/1/events"),
+        (lambda s: s["events"][1].__setitem__("timestamp", "yesterday"), "/samples/1/events/1/timestamp"),
+    ],
+)
+def test_broken_sample_in_json_log_skips_that_sample_only(tmp_path: Path, log: dict, breakage, place):
+    log = three_samples(log)
+    breakage(log["samples"][1])
+    ids, exc = read_on(write_json(tmp_path, log))
+    assert ids == ["add-1-e1", "add-3-e1"]
+    assert exc is not None and exc.place == place and "expected" in exc.message and "skipped" in exc.message
+
+
+def test_corpus_eval_with_a_corrupt_member(corpus: Path, tmp_path: Path):
+    """The user's report: bytes flipped inside one member of a real log lost the members after it."""
+    src = corpus / "inspect-ai" / "log_streaming.eval"
+    if not src.is_file():
+        pytest.skip("no log_streaming.eval in the corpus")
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as zf:
+        names = [i.filename for i in zf.infolist() if i.filename.startswith("samples/")]
+        info = zf.getinfo(names[1])
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 300  # inside the deflate data
+    data[start : start + 8] = bytes(b ^ 0xFF for b in data[start : start + 8])
+    path = tmp_path / "flipped.eval"
+    path.write_bytes(bytes(data))
+    ids, exc = read_on(path)
+    expected = [re.sub(r"^samples/(.+)_epoch_(\d+)\.json$", r"\1-e\2", n) for n in names]
+    assert ids == expected[:1] + expected[2:]
+    assert exc is not None and exc.place == names[1]
+
+
 # --------------------------------------------------------------------------
 # hostile archives
 # --------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Inspect AI logs holding one sample and epoch twice: the later copy is reported and skipped, the rest imported.
 
 Before the fix the importer raised at the duplicate, so every later sample of the file was lost (samples 3
-and 4 below).
+and 4 below). The same holds for a sample that cannot be read at all (a corrupt ``.eval`` member, a
+malformed sample in a ``.json`` log): it is reported at its place and every other sample is imported
+(see the end of this file).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.build import build_site
 from generator.discover import load_run
@@ -149,3 +152,54 @@ def test_same_id_in_another_epoch_is_not_a_duplicate(project: Path, log: dict):
     _, rs = _build(project)
     assert sorted(t.id for t in rs.traces) == ["1-e1", "1-e2", "2-e1", "3-e1", "4-e1"]
     assert _duplicates(rs) == [] and not any(f.rule == "import" for f in rs.findings)
+
+
+# -- a sample that cannot be read: reported at its place, every other sample imported --------------------
+
+
+def _declare_tasks(project: Path, tasks: dict) -> None:
+    meta = project / "traces" / RUN / "run.yaml"
+    data = yaml.safe_load(meta.read_text())
+    data["declared"]["tasks"] = tasks
+    meta.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _break_member(path: Path, member: str) -> None:
+    """Flip bytes inside the deflate data of ``member`` (its directory entry stays intact)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 5
+    data[start : start + 40] = bytes(b ^ 0xFF for b in data[start : start + 40])
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("container", ["json", "eval"])
+def test_build_reports_a_broken_sample_and_keeps_every_other_one(project: Path, log: dict, container: str):
+    """The user's report: one corrupt member lost the samples after it, and the run stage then said "task '3'
+    is scored but the run has no trace of it" for tasks whose members were intact."""
+    _declare_tasks(project, {"1": 1.0, "2": 1.0, "3": 0.0})
+    folder = project / "traces" / RUN
+    if container == "json":
+        data = copy.deepcopy(log)
+        data["samples"][1]["events"] = "not a list"  # the JSON parses; only sample 2 is malformed
+        (folder / LOG).write_text(json.dumps(data))
+        name, place = LOG, "/samples/1/events"
+    else:
+        name = f"{LOG[:-5]}.eval"
+        _write_eval(folder / name, log, ["samples/1_epoch_1.json", "samples/2_epoch_1.json",
+                                         "samples/3_epoch_1.json", "samples/4_epoch_1.json"])
+        _break_member(folder / name, "samples/2_epoch_1.json")
+        place = "samples/2_epoch_1.json"
+    result, rs = _build(project)
+    assert sorted(t.id for t in rs.traces) == ["1-e1", "3-e1", "4-e1"]
+    [broken] = [f for f in rs.findings if f.rule == "import"]
+    assert (broken.file, broken.place, broken.severity, broken.run) == (f"traces/{RUN}/{name}", place, "error", RUN)
+    assert "this sample is skipped and every other sample of the log is imported" in broken.message
+    assert broken in result.errors and not rs.verified
+    # only the task whose sample is lost is said to have no trace
+    untraced = [f.place for f in rs.findings if "no trace of it" in f.message]
+    assert untraced == ["/declared/tasks/2"]
+    [coverage] = [f for f in rs.findings if f.rule == "task-source" and "missing" in f.message]
+    assert "missing: 2." in coverage.message
+

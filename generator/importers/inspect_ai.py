@@ -35,8 +35,11 @@ letter, a backslash or a NUL, duplicate names, encrypted members, a
 compression method other than stored/deflate/zstd, member data past the end
 of the file, a member larger than ``MAX_MEMBER_BYTES``, an expansion ratio
 above ``MAX_RATIO`` once past ``RATIO_MIN_BYTES`` (checked on the declared
-sizes and again while streaming), more than ``MAX_TOTAL_BYTES`` read in all,
-or a CRC or size mismatch. A truncated or corrupt zip is an InputError.
+sizes and again while streaming), or more than ``MAX_TOTAL_BYTES`` read in
+all. A truncated zip, or one whose directory cannot be read, is an
+InputError. A sample member that is corrupt (its data does not inflate, fails
+its CRC or size check, is not valid JSON or not a valid sample) concerns that
+sample only: see "One bad sample" below.
 
 Runs (``drafts``)
 -----------------
@@ -61,7 +64,19 @@ One Trace per sample and epoch, in file order: ``id`` ``<sample id>-e<epoch>``,
 earlier sample already had is yielded too, with the same trace id, and the
 samples after it are still read: the run stage keeps the first copy and
 reports each later one as an error at its place (``/samples/<i>`` or the
-member name), in this file or another of the run. ``status``: ``error`` when the
+member name), in this file or another of the run.
+
+One bad sample: a sample that cannot be read (a corrupt ``.eval`` member,
+invalid JSON in it, or a sample whose shape is wrong, in a ``.eval`` or a
+``.json`` log that otherwise parses) is skipped and every other sample is
+still yielded. After the last trace the file raises one InputError at the
+first skipped sample's place (``samples/3_epoch_1.json``,
+``samples/3_epoch_1.json#line 1, column 80``, ``/samples/2/events``), the
+others named in its message, which the run stage reports as an error. An
+archive-wide refusal (a safety limit, zstd without the extra) still stops
+the file where it is met.
+
+``status``: ``error`` when the
 sample has an error, ``limit`` when it hit a limit, ``incomplete`` when the
 log is not ``success`` (started, cancelled, error) and the sample has no
 scores, else ``completed``. ``score``: the value of the scorer named by
@@ -376,11 +391,11 @@ class _EvalZip:
     def _account(self, info: zipfile.ZipInfo, member_bytes: int, chunk: int) -> None:
         self.total += chunk
         if member_bytes > MAX_MEMBER_BYTES or member_bytes > info.file_size:
-            raise InputError(self.label, info.filename, f"zip member expands past its declared size ({info.file_size} bytes); refused")
+            raise _Refused(self.label, info.filename, f"zip member expands past its declared size ({info.file_size} bytes); refused")
         if member_bytes > RATIO_MIN_BYTES and member_bytes > MAX_RATIO * max(info.compress_size, 1):
-            raise InputError(self.label, info.filename, f"zip member expands more than {MAX_RATIO}x; refused as a possible zip bomb")
+            raise _Refused(self.label, info.filename, f"zip member expands more than {MAX_RATIO}x; refused as a possible zip bomb")
         if self.total > MAX_TOTAL_BYTES:
-            raise InputError(self.label, info.filename, f"archive expands past {MAX_TOTAL_BYTES} bytes in total; refused")
+            raise _Refused(self.label, info.filename, f"archive expands past {MAX_TOTAL_BYTES} bytes in total; refused")
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         if info.compress_type == ZIP_ZSTD:
@@ -402,7 +417,7 @@ class _EvalZip:
         try:
             import zstandard
         except ImportError:
-            raise InputError(self.label, info.filename, _ZSTD_MISSING) from None
+            raise _Refused(self.label, info.filename, _ZSTD_MISSING) from None
         self.fh.seek(info.header_offset)
         header = self.fh.read(30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
@@ -442,6 +457,53 @@ class _EvalZip:
                 if m and f"samples/{m.group(1)}/" not in chunked:
                     chunked.append(f"samples/{m.group(1)}/")
         return header, samples, chunked
+
+
+class _Refused(InputError):
+    """An archive-wide refusal met while reading a member (a safety limit, a decompressor that is not
+    installed): it stops the file. Any other error of a sample member (data that does not inflate or
+    fails its CRC, invalid JSON, a malformed sample) concerns that sample only (see :class:`_Skipped`)."""
+
+
+class _Skipped:
+    """The samples of one log that could not be read, while every other sample is imported.
+
+    Each is an InputError at its place (``samples/3_epoch_1.json``, ``samples/3_epoch_1.json#/events/2``,
+    ``/samples/2/id``). The run stage turns an InputError into one finding and ends the file there, so
+    the importer raises once, after the last good trace: the first skipped sample at its place, the
+    others named in the message (``error()``)."""
+
+    SHOWN = 10
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def add(self, exc: InputError) -> None:
+        self.errors.append(exc)
+
+    def _others(self, errors: list[InputError]) -> str:
+        shown = "; ".join(f"{e.place or '(whole sample)'}: {e.message}" for e in errors[: self.SHOWN])
+        more = f"; and {len(errors) - self.SHOWN} more" if len(errors) > self.SHOWN else ""
+        return shown + more
+
+    def error(self) -> InputError | None:
+        """The InputError to raise once every good trace is out, or None when nothing was skipped."""
+        if not self.errors:
+            return None
+        first, rest = self.errors[0], self.errors[1:]
+        message = f"{first.message}; this sample is skipped and every other sample of the log is imported"
+        if rest:
+            n = len(rest)
+            message += f"; {n} more sample{'s are' if n > 1 else ' is'} skipped: {self._others(rest)}"
+        return InputError(first.file, first.place, message)
+
+    def refusal(self, exc: InputError) -> InputError:
+        """``exc`` (which stops the file) naming the samples skipped before it too."""
+        if not self.errors:
+            return exc
+        n = len(self.errors)
+        return InputError(exc.file, exc.place, f"{exc.message} (before it, {n} sample{'s were' if n > 1 else ' was'} "
+                          f"skipped: {self._others(self.errors)})")
 
 
 def _loads_member(data: bytes, label: str, member: str) -> Any:
@@ -705,19 +767,36 @@ class InspectAI(Importer):
         if samples is None:
             return
         expect(samples, list, label, "/samples", "a list of samples")
+        skipped = _Skipped()
         for i, sample in enumerate(samples):
             place = pointer("samples", i)
-            yield _SampleReader(ctx, label, place, place).trace(sample)
+            try:
+                trace = _SampleReader(ctx, label, place, place).trace(sample)
+            except InputError as exc:  # this sample only: the others are still imported
+                skipped.add(exc)
+                continue
+            yield trace
+        if (error := skipped.error()) is not None:
+            raise error
 
     def _eval_traces(self, path: Path, label: str) -> Iterator[Trace]:
         with _EvalZip(path, label) as ez:
             header, header_name, members = _eval_header(ez, label)
             ctx = _LogContext.from_header(header, label, header_name + "#")
+            skipped = _Skipped()
             for member in members:
-                sample = ez.load(member)
-                trace = _SampleReader(ctx, label, member + "#", member).trace(sample)
+                try:
+                    sample = ez.load(member)
+                    trace = _SampleReader(ctx, label, member + "#", member).trace(sample)
+                except _Refused as exc:
+                    raise skipped.refusal(exc) from None
+                except InputError as exc:  # this member only (corrupt data, invalid JSON, a malformed sample)
+                    skipped.add(exc)
+                    continue
                 del sample
                 yield trace
+            if (error := skipped.error()) is not None:
+                raise error
 
 
 class _LogContext:
@@ -896,7 +975,7 @@ class _SampleReader:
 
     def trace(self, sample: Any) -> Trace:
         base = self.base
-        sample = self.expect(sample, dict, base or "/", "an object (EvalSample)")
+        sample = self.expect(sample, dict, base.removesuffix("#") or "/", "an object (EvalSample)")
         sid = sample.get("id")
         if sid is None or isinstance(sid, bool) or not isinstance(sid, (str, int)):
             raise self.err(base + "/id", "expected a sample id (string or integer)")
