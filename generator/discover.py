@@ -25,8 +25,9 @@ from pydantic import BaseModel, ValidationError
 
 from generator.config import CONFIG_NAMES, Config
 from generator.errors import Finding, InputError
-from generator.jsonread import load_yaml
+from generator.jsonread import load_yaml, pointer
 from generator.model import Agent, Benchmark, Registry, Run
+from generator.schema_errors import describe_value, pydantic_findings
 
 RUN_FILE_NAMES = ("run.yaml", "run.yml", "run.json")
 
@@ -68,24 +69,11 @@ class Project:
             return str(path)
 
 
-def pydantic_findings(exc: ValidationError, file: str, rule: str, prefix: tuple = ()) -> list[Finding]:
-    """Turn a pydantic ValidationError into findings with JSON pointers."""
-    out = []
-    for err in exc.errors():
-        loc = prefix + tuple(err["loc"])
-        place = "".join("/" + str(p) for p in loc)
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}; check the spelling against docs/data-model.md"
-        out.append(Finding(file, place, rule, msg))
-    return out
-
-
 def _parse(model: type[BaseModel], data: object, file: str, rule: str, prefix: tuple = ()):
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, pydantic_findings(exc, file, rule, prefix)
+        return None, pydantic_findings(exc, file, rule, prefix, model=model)
 
 
 def find_config(root: Path) -> Path | None:
@@ -109,13 +97,19 @@ def load_config(root: Path, findings: list[Finding]) -> Config:
     return config or Config()
 
 
-def _load_registry_file(path: Path, model: type[BaseModel], label: str, findings: list[Finding]) -> dict:
+def _load_registry_file(path: Path, model: type[BaseModel], label: str, findings: list[Finding],
+                        invalid: dict[str, str], unreadable: list[str]) -> dict:
+    """The valid entries of a registry file by id. Entries that are there but invalid go into
+    ``invalid`` (id -> their first problem, ``registry/agents.yaml /x/organization: …``), and
+    why the file could not be read at all into ``unreadable``, so that a run naming such an
+    entry is told so rather than that its agent or benchmark is not registered."""
     if not path.is_file():
         return {}
     try:
         data = load_yaml(path, label)
     except InputError as exc:
         findings.append(exc.finding())
+        unreadable.append(f"{exc.place}: {exc.message}" if exc.place else exc.message)
         return {}
     if data is None:
         return {}
@@ -128,16 +122,24 @@ def _load_registry_file(path: Path, model: type[BaseModel], label: str, findings
                 d = {"id": key, **d}
             items.append(((key,), d))
     else:
-        findings.append(Finding(label, "", "registry", "expected a list of entries or a mapping id -> entry"))
+        msg = "expected a list of entries or a mapping id -> entry (see docs/data-model.md)"
+        findings.append(Finding(label, "", "registry", msg))
+        unreadable.append(f"it holds {describe_value(data)}; {msg}")
         return {}
     out: dict = {}
     for loc, d in items:
         obj, errs = _parse(model, d, label, "registry", loc)
         findings.extend(errs)
         if obj is None:
+            ident = loc[0] if isinstance(loc[0], str) else (d.get("id") if isinstance(d, dict) else None)
+            if not isinstance(ident, str):
+                ident = pointer(*loc)  # no id to read: kept by its place, which no id looks like
+            if errs and ident not in invalid:
+                more = f" (and {len(errs) - 1} more problems)" if len(errs) > 1 else ""
+                invalid[ident] = f"{label} {errs[0].place}: {errs[0].message}{more}"
             continue
         if obj.id in out:
-            findings.append(Finding(label, "/" + "/".join(map(str, loc)), "registry", f"duplicate id {obj.id!r}"))
+            findings.append(Finding(label, pointer(*loc), "registry", f"duplicate id {obj.id!r}"))
             continue
         out[obj.id] = obj
     return out
@@ -145,9 +147,17 @@ def _load_registry_file(path: Path, model: type[BaseModel], label: str, findings
 
 def load_registry(root: Path, findings: list[Finding]) -> Registry:
     reg = root / "registry"
-    agents = _load_registry_file(reg / "agents.yaml", Agent, "registry/agents.yaml", findings)
-    benchmarks = _load_registry_file(reg / "benchmarks.yaml", Benchmark, "registry/benchmarks.yaml", findings)
-    return Registry(agents=dict(sorted(agents.items())), benchmarks=dict(sorted(benchmarks.items())))
+    loaded, invalid, unreadable = {}, {}, {}
+    for kind, model in (("agents", Agent), ("benchmarks", Benchmark)):
+        bad: dict[str, str] = {}
+        why: list[str] = []
+        loaded[kind] = _load_registry_file(reg / f"{kind}.yaml", model, f"registry/{kind}.yaml", findings, bad, why)
+        if bad:
+            invalid[kind] = {k: v for k, v in bad.items() if k not in loaded[kind]}
+        if why:
+            unreadable[kind] = why[0]
+    return Registry(agents=dict(sorted(loaded["agents"].items())),
+                    benchmarks=dict(sorted(loaded["benchmarks"].items())), invalid=invalid, unreadable=unreadable)
 
 
 def tree_stats(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:

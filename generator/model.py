@@ -139,8 +139,20 @@ class Benchmark(Strict):
 
 
 class Registry(BaseModel):
+    """The registered agents and benchmarks by id.
+
+    ``invalid`` keeps, per file (``agents``, ``benchmarks``), the entries that
+    are in the file but failed validation: id -> their first problem
+    (``registry/agents.yaml /x/organization: unknown key …``), so a run naming
+    one is told its entry is invalid rather than missing. ``unreadable`` maps a
+    file that could not be read at all (a YAML error, not a list or mapping) to
+    why, so a run is told the registry could not be read.
+    """
+
     agents: dict[str, Agent] = Field(default_factory=dict)
     benchmarks: dict[str, Benchmark] = Field(default_factory=dict)
+    invalid: dict[str, dict[str, str]] = Field(default_factory=dict)
+    unreadable: dict[str, str] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------

@@ -4,9 +4,12 @@
 contributor sees exactly what the build will see. Rule ids are stable:
 
 - ``registry``: an agent or benchmark entry is broken or incomplete (stub);
-- ``identity``: a run names an agent that is not registered;
-- ``task-source``: a benchmark is unknown, a trace's task is not in the
-  benchmark's task set, or a version differs from the registry;
+- ``identity``: a run names an agent that is not registered (or whose entry
+  is invalid, or whose registry file cannot be read), or still a stub (a
+  warning: the run cannot be verified);
+- ``task-source``: a benchmark is unknown (invalid, unreadable) or still a
+  stub (a warning), a trace's task is not in the benchmark's task set, or a
+  version differs from the registry;
 - ``integrity``: a declared file is missing, unsafe (symlink, special file,
   path leaving the run folder), undeclared, or its sha256 differs;
 - ``import``: a trace file could not be read by its format's importer;
@@ -101,9 +104,15 @@ def check_run(project: Project, entry: RunEntry) -> list[Finding]:
     out.extend(check_run_identity(project, entry))
     bench = project.registry.benchmarks.get(run.benchmark)
     if bench is None:
+        problem = registry_problem(project, "benchmarks", run.benchmark)
+        out.append(Finding(label, "/benchmark", "task-source", f"benchmark {run.benchmark!r} " + (
+            problem or "is not registered; expected an entry in registry/benchmarks.yaml")))
+    elif bench.stub:
         out.append(Finding(label, "/benchmark", "task-source",
-                           f"benchmark {run.benchmark!r} is not registered; expected an entry in registry/benchmarks.yaml"))
-    elif bench.version and run.benchmark_version and bench.version != run.benchmark_version:
+                           f"benchmark {run.benchmark!r} is still the stub `tracesite import` wrote to "
+                           "registry/benchmarks.yaml: no person has confirmed its version, task set and metric, so "
+                           "the run cannot be verified; fill in the entry and remove 'stub: true'", "warning"))
+    if bench is not None and bench.version and run.benchmark_version and bench.version != run.benchmark_version:
         out.append(Finding(label, "/benchmark_version", "task-source",
                            f"run used {run.benchmark}@{run.benchmark_version} but the registry lists version "
                            f"{bench.version!r}; the scores may not be comparable", "warning"))
@@ -219,16 +228,42 @@ def check_identity_lookalikes(project: Project) -> list[Finding]:
     return out
 
 
+def registry_problem(project: Project, kind: str, ident: str) -> str | None:
+    """Why ``ident`` is missing from the registry's ``kind`` (``agents``, ``benchmarks``) although
+    it may be there: its entry is invalid, or the file could not be read (None: neither)."""
+    invalid = project.registry.invalid.get(kind, {}).get(ident)
+    if invalid is not None:
+        return f"has an invalid registry entry (see {invalid}); fix the entry in registry/{kind}.yaml"
+    why = project.registry.unreadable.get(kind)
+    if why is not None:
+        return f"cannot be checked: registry/{kind}.yaml could not be read ({why}); fix the file"
+    anonymous = [k for k in project.registry.invalid.get(kind, {}) if k.startswith("/")]
+    if anonymous:
+        return (f"is not registered, and {len(anonymous)} entr{'y' if len(anonymous) == 1 else 'ies'} of "
+                f"registry/{kind}.yaml (at {', '.join(anonymous[:3])}{', …' if len(anonymous) > 3 else ''}) "
+                "could not be read as an entry with an id; fix them or add an entry for it")
+    return None
+
+
 def check_run_identity(project: Project, entry: RunEntry) -> list[Finding]:
     run = entry.run
     label = project.rel(entry.meta_file)
     agent = project.registry.agents.get(run.agent)
+    if agent is None and (problem := registry_problem(project, "agents", run.agent)):
+        return [Finding(label, "/agent", "identity", f"agent {run.agent!r} {problem}")]
     if agent is None:
         similar = [a.id for a in project.registry.agents.values()
                    if _lookalike_key(a.id) == _lookalike_key(run.agent) or _lookalike_key(a.name) == _lookalike_key(run.agent)]
         hint = f"; it looks like registered agent {similar[0]!r}" if similar else ""
         return [Finding(label, "/agent", "identity",
                         f"agent {run.agent!r} is not registered{hint}; expected an entry in registry/agents.yaml")]
+    out = []
+    if agent.stub:
+        # An identity no person has confirmed: the run is listed and scored, but cannot be "verified".
+        out.append(Finding(label, "/agent", "identity",
+                           f"agent {run.agent!r} is still the stub `tracesite import` wrote to registry/agents.yaml: "
+                           "no person has confirmed its name, organisation, harness and models, so the run cannot "
+                           "be verified; fill in the entry and remove 'stub: true'", "warning"))
     if run.model and agent.models and run.model not in agent.models:
         similar = [m for m in agent.models if _lookalike_key(m) == _lookalike_key(run.model)]
         if similar:
@@ -238,8 +273,8 @@ def check_run_identity(project: Project, entry: RunEntry) -> list[Finding]:
             msg = (f"model {run.model!r} is not one of the models registered for agent {agent.id!r} "
                    f"({', '.join(agent.models)}); register it or use another agent id, so that runs with "
                    "different models are not ranked as one agent")
-        return [Finding(label, "/model", "identity", msg)]
-    return []
+        out.append(Finding(label, "/model", "identity", msg))
+    return out
 
 
 # ---------------------------------------------------------------- task source
