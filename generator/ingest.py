@@ -132,8 +132,12 @@ def _dump_yaml(data: object) -> bytes:
 
 def _register_stubs(root: Path, draft: RunDraft, run: Run, report: ImportReport) -> None:
     reg = root / "registry"
+    # The files' own name for their agent only fits when the run keeps the files' agent id: an agent
+    # given with --agent is named by that id (a harness name such as "SWE-agent" would read as another
+    # registered agent's look-alike).
+    agent_name = draft.agent_name if run.agent == draft.agent else None
     entries = (
-        ("agents.yaml", run.agent, {"name": draft.agent_name or run.agent, "organisation": draft.organisation,
+        ("agents.yaml", run.agent, {"name": agent_name or run.agent, "organisation": draft.organisation,
                                     "harness": draft.harness, "harness_version": draft.harness_version,
                                     "models": [run.model] if run.model else [], "stub": True}),
         ("benchmarks.yaml", run.benchmark, {"name": draft.benchmark_name or run.benchmark,
@@ -227,14 +231,15 @@ def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, be
         "agent": (agent or draft.agent, "--agent"),
     }
     label = draft.files[0] if draft.files else "(import)"
+    missing = [(name.replace("_", " "), option) for name, (value, option) in fields.items() if not value]
+    if missing:  # all of them at once, not one per attempt
+        what = ", ".join(n for n, _ in missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1][0]
+        give = " ".join(f"{option} ID" for _, option in missing)
+        raise InputError(label, "", f"the {draft.format} files do not say which {what} this is; give {give}")
     for name, (value, option) in fields.items():
-        if not value:
-            raise InputError(label, "", f"the {draft.format} files do not say which {name.replace('_', ' ')} this is; "
-                             f"give it with {option} ID")
-        if name != "agent" or value:
-            if not _ID.match(value):
-                raise InputError(label, "", f"{name.replace('_', ' ')} {value!r} is not a valid id; expected letters, "
-                                 f"digits, '.', '_' or '-' (at most 128), starting with a letter or digit; give {option}")
+        if not _ID.match(value):
+            raise InputError(label, "", f"{name.replace('_', ' ')} {value!r} is not a valid id; expected letters, "
+                             f"digits, '.', '_' or '-' (at most 128), starting with a letter or digit; give {option}")
     rid = fields["run_id"][0]
     folder = root / "traces" / rid
     # Everything is checked before the first file is copied: a refused import leaves the project as it was.

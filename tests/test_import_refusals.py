@@ -32,3 +32,34 @@ def test_a_refused_import_copies_nothing(tmp_path):
     result = run(proj, "import", str(second), "--benchmark", "demo", "--run", "r1", "--agent", "a1")
     assert result.exit_code == 1 and "already exists with other files" in result.output
     assert _tree(proj) == before  # the second trajectory was not copied into traces/r1/
+
+
+def test_every_missing_option_is_named_at_once(tmp_path):
+    """Files that name none of run, benchmark and agent get one message naming all three
+    options, not three attempts that each learn of one more."""
+    import pytest
+
+    from generator.errors import InputError
+    from generator.ingest import ImportReport, _import_one
+    from generator.model import RunDraft
+
+    draft = RunDraft(format="tau2-bench", files=[str(tmp_path / "results.json")])
+    with pytest.raises(InputError) as exc:
+        _import_one(tmp_path, draft, ImportReport(), run_id=None, benchmark=None, agent=None, model=None)
+    assert "which run id, benchmark or agent this is" in exc.value.message
+    assert exc.value.message.endswith("give --run ID --benchmark ID --agent ID")
+    with pytest.raises(InputError) as exc:
+        _import_one(tmp_path, draft, ImportReport(), run_id="r1", benchmark=None, agent="a", model=None)
+    assert exc.value.message.endswith("which benchmark this is; give --benchmark ID")
+
+
+def test_an_agent_given_on_the_command_line_names_its_stub(tmp_path):
+    import yaml
+
+    proj = tmp_path / "board"
+    CliRunner().invoke(main, ["init", str(proj)], catch_exceptions=False)
+    first = sorted(SWE_EXP.glob("*.traj"))[0]
+    assert run(proj, "import", str(first), "--benchmark", "demo", "--run", "r1", "--agent", "my-swe").exit_code == 0
+    agents = yaml.safe_load((proj / "registry" / "agents.yaml").read_text())
+    entry = agents["my-swe"] if isinstance(agents, dict) else next(a for a in agents if a["id"] == "my-swe")
+    assert entry["name"] == "my-swe" and entry["harness"] == "swe-agent" and entry["stub"] is True
