@@ -29,7 +29,7 @@ from generator.redact import redact_trace
 from generator.render import Page, Renderer, board_charts, content_nav, split_front_matter
 from generator.runstage import iter_run_traces, process_run
 from generator.validate import check_identity_lookalikes, check_registry, check_task_sets
-from generator.write import SiteWriter
+from generator.write import SiteWriter, check_output
 
 
 @dataclass
@@ -178,10 +178,13 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
     board by board), so memory does not grow with the number of runs; then
     ``result.runs`` stays empty and ``run_count``/``trace_count`` count. Returns the
     findings; the site is written even when some runs have errors (they are
-    marked on their pages). Raises OSError only for failures writing the output.
+    marked on their pages). Raises UnsafeOutputError (generator/write.py) before reading anything
+    when ``out`` is a folder the build must not replace (the project, its inputs, a non-empty
+    folder that holds no earlier site), and OSError for failures writing the output.
     """
     stages: dict[str, float] = {}
     t = time.perf_counter()
+    check_output(out or root / "site", root)  # before anything is read: never a project's own folder
     meta_cache = MetaCache(root.resolve()) if use_cache else None
     project = discover(root, meta_cache)
     if meta_cache is not None:
@@ -195,7 +198,7 @@ def build_site(root: Path, out: Path | None = None, *, use_cache: bool = False, 
         result.findings.sort()
         return result
     renderer = Renderer(project.config, project.root)
-    writer = SiteWriter(out or project.root / "site")
+    writer = SiteWriter(out or project.root / "site", project.root)
     try:
         pages = _read_content(project, result)
         _site_nav(project, renderer, pages)

@@ -1,6 +1,9 @@
 """Command line: a thin layer over the pipeline.
 
-Exit codes: 0 success, 1 the input has errors, 2 usage errors (click's own).
+Exit codes: 0 success, 1 the input has errors (or a file or port cannot be
+used), 2 usage errors: click's own, and arguments that name nothing usable (a
+path that does not exist, an unknown run, an output folder tracesite must not
+replace), reported on one line by :class:`UsageProblem`.
 Bad input never prints a traceback: it is reported as findings.
 """
 
@@ -16,8 +19,29 @@ from generator import __version__, importers
 from generator.errors import Finding, InputError
 
 
+class UsageProblem(click.ClickException):
+    """A usage error on one line (``Error: …``), exit status 2 like click's own usage errors
+    (click.UsageError would add the usage text, which says nothing about what was wrong)."""
+
+    exit_code = 2
+
+
 def _project(ctx: click.Context) -> Path:
     return ctx.obj["project"]
+
+
+def _check_output(out: Path, root: Path) -> None:
+    """Refuse (exit 2, nothing touched) an output folder the site must not replace."""
+    from generator.write import UnsafeOutputError, check_output
+
+    try:
+        check_output(out, root)
+    except UnsafeOutputError as exc:
+        raise _unsafe_output(exc) from None
+
+
+def _unsafe_output(exc: Exception) -> UsageProblem:
+    return UsageProblem(f"{exc}; choose another folder with --out")
 
 
 def _print_findings(findings: list[Finding], fmt: str = "text") -> None:
@@ -79,8 +103,13 @@ def init(directory: Path, title: str) -> None:
 @click.pass_context
 def import_cmd(ctx, paths, run_id, benchmark, agent, model, fmt) -> None:
     """Copy trace files into traces/ as runs, recording their sha256."""
+    import os
+
     from generator.ingest import import_paths
 
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageProblem(f"no such file or folder: {', '.join(missing)}")
     if fmt:
         try:
             importers.get(fmt)
@@ -113,15 +142,27 @@ def import_cmd(ctx, paths, run_id, benchmark, agent, model, fmt) -> None:
 def check(ctx, paths, fmt) -> None:
     """Validate everything the build would read; exit 1 if any error.
 
-    With PATHS, only findings in those files or run folders are shown.
+    With PATHS (files or folders of the project, such as run folders), only
+    findings in them are shown; a path that does not exist or is outside the
+    project is a usage error (exit 2).
     """
     from generator.build import check_project
 
-    result = check_project(_project(ctx))
+    root = _project(ctx)
+    wanted = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists() and not path.is_absolute() and (root / path).exists():
+            path = root / path  # `-C board check traces/run`: a path inside the project
+        if not path.exists():
+            raise UsageProblem(f"{p}: no such file or folder")
+        full = path.resolve()
+        if full != root and root not in full.parents:
+            raise UsageProblem(f"{p} is not in the project {root} (give -C/--project, or a path inside it)")
+        wanted.append(full)
+    result = check_project(root)
     findings = result.findings
     if paths:
-        root = _project(ctx)
-        wanted = [Path(p).resolve() for p in paths]
 
         def keep(f: Finding) -> bool:
             fp = (root / f.file).resolve()
@@ -155,12 +196,16 @@ def build(ctx, out, no_cache, jobs, report) -> None:
     """Validate the project and write the static site."""
     from generator.build import build_site
     from generator.parallel import default_jobs
+    from generator.write import UnsafeOutputError
 
     root = _project(ctx)
+    _check_output(out or root / "site", root)  # before reading anything
     jobs = jobs or default_jobs()
     try:
         result = build_site(root, out, use_cache=not no_cache, jobs=jobs, progress=sys.stderr.isatty(),
                             keep_summaries=False)
+    except UnsafeOutputError as exc:
+        raise _unsafe_output(exc) from None
     except OSError as exc:  # the output (or the cache) cannot be written: no traceback, the reason
         raise click.ClickException(f"cannot write {exc.filename or out or root / 'site'}: {exc.strerror or exc}") \
             from None
@@ -195,21 +240,31 @@ def serve(ctx, port, out) -> None:
 
     When a site was built before, it is served at once while the first rebuild
     runs in the background (it rewrites only what changed and swaps the new
-    site in); without one, the first build comes first."""
+    site in); without one, the first build comes first. A port in use or an
+    output folder that must not be replaced is reported before anything is built."""
     import threading
 
+    from generator import serve as serving
     from generator.build import build_site
     from generator.parallel import default_jobs
-    from generator.serve import serve as run_server
+    from generator.write import UnsafeOutputError
 
     root = _project(ctx)
     out = (out or root / "site").resolve()
+    _check_output(out, root)
+    try:
+        serving.check_port(port)
+    except serving.PortUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     lock = threading.Lock()  # one build at a time: the first one and those of the watcher
 
     def rebuild(jobs: int = 1) -> None:
         with lock:
             try:
                 result = build_site(root, out, use_cache=True, jobs=jobs, keep_summaries=False)
+            except UnsafeOutputError as exc:  # the folder was replaced by something else while serving
+                click.echo(f"error: {exc}", err=True)
+                return
             except OSError as exc:
                 click.echo(f"error: cannot write {exc.filename or out}: {exc.strerror or exc}", err=True)
                 return
@@ -223,8 +278,13 @@ def serve(ctx, port, out) -> None:
         threading.Thread(target=rebuild, daemon=True).start()
     else:
         rebuild(default_jobs())
-    click.echo(f"serving {out} on http://127.0.0.1:{port}/")
-    run_server(root, out, port, rebuild)
+    try:
+        serving.serve(root, out, port, rebuild,
+                      ready=lambda: click.echo(f"serving {out} on http://{serving.HOST}:{port}/"))
+    except serving.PortUnavailable as exc:  # taken since check_port: a background build ends first
+        with lock:
+            pass
+        raise click.ClickException(str(exc)) from None
 
 
 def _load_run(root: Path, run_id: str):
@@ -232,7 +292,7 @@ def _load_run(root: Path, run_id: str):
 
     folder = root / "traces" / run_id
     if not folder.is_dir() or folder.is_symlink():
-        raise click.ClickException(f"no run folder traces/{run_id}")
+        raise UsageProblem(f"no run folder traces/{run_id}")
     entry, errs = load_run(folder, root)
     if entry is None or entry.run is None:
         _print_findings(errs)

@@ -167,9 +167,11 @@ def test_serve_shows_an_existing_site_while_it_rebuilds(tmp_path, monkeypatch, b
 
     project = tmp_path / "p"
     run("init", str(project))
-    if built_before:
+    if built_before:  # a site an earlier build left: its manifest.json says so
         (project / "site").mkdir()
         (project / "site" / "index.html").write_text("<p>old</p>")
+        digest = hashlib.sha256(b"<p>old</p>").hexdigest()
+        (project / "site" / "manifest.json").write_text(f'{{"files": {{"index.html": "{digest}"}}}}')
     release, finished = threading.Event(), threading.Event()
     seen = {}
 
@@ -178,18 +180,21 @@ def test_serve_shows_an_existing_site_while_it_rebuilds(tmp_path, monkeypatch, b
         finished.set()
         return generator.build.BuildResult()
 
-    def server(root, out, port, rebuild):
+    def server(root, out, port, rebuild, ready=None):
         seen["build finished when serving"] = finished.is_set()
+        ready()
         release.set()
         finished.wait(10)
 
     monkeypatch.setattr(generator.build, "build_site", slow_build)
     monkeypatch.setattr(generator.serve, "serve", server)
+    monkeypatch.setattr(generator.serve, "check_port", lambda port: None)  # port 8000 may be taken here
     if not built_before:
         release.set()
     result = run("serve", project=project)
     assert result.exit_code == 0, result.output
     assert seen == {"build finished when serving": not built_before}
+    assert "serving" in result.output
 
 
 def test_build_with_a_bad_config_says_why_and_writes_nothing(tmp_path):

@@ -53,7 +53,10 @@ def test_a_bad_config_builds_nothing(project):
     assert _hashes(project / "site") == before
 
 
-def test_an_interrupted_in_place_update_is_repaired_by_the_next_build(project, monkeypatch):
+def test_a_build_that_fails_part_way_is_repaired_by_the_next_build(project, monkeypatch):
+    """The third os.replace of the build fails (here in a write of the build cache, before the site
+    is committed); the next build gives the same site as a clean one. The interrupted update of
+    site/ in place is tests/test_output_safety.py's."""
     import generator.write
 
     site = project / "site"
