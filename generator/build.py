@@ -307,10 +307,12 @@ def _render_site(project: Project, renderer: Renderer, writer: SiteWriter, resul
         board = leaderboard(bench, summaries, project.config.rank_runs_with_errors)
         board.url = benchmark_path(bench.id)
         before = set(writer.hashes)
-        _render_board(project, renderer, writer, board, opendata.leaderboard_rows(board))
+        kept = _BoardPages(cache, old, writer) if cache is not None else None
+        _render_board(project, renderer, writer, board, opendata.leaderboard_rows(board), kept)
         teasers.append(_teaser(board))
         if cache is not None:
-            cache.put_board(bench_id, key, {p: writer.hashes[p] for p in writer.hashes.keys() - before}, teasers[-1])
+            cache.put_board(bench_id, key, {p: writer.hashes[p] for p in writer.hashes.keys() - before}, teasers[-1],
+                            kept.keys)
     for cp, meta, body, _ in pages:
         path = content_path(cp.rel)
         writer.write(renderer.render("content.html", path, meta=meta, body=renderer.markdown_html(body),
@@ -343,14 +345,45 @@ def _redo_run(project: Project, renderer: Renderer, writer: SiteWriter, result: 
     return summary
 
 
-def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, board, rows: list[dict]) -> None:
+class _BoardPages:
+    """Which leaderboard pages after the first can be kept from the previous build: a board of
+    2,000 runs has 80 pages, and after one run changed most of them show the same rows. A
+    page's key (:meth:`key`) hashes the global cache key (code, templates, config, registry,
+    navigation), the page's place and counts, and for each row its rank, rank group and run
+    key: everything else in a row comes from the run's own inputs."""
+
+    def __init__(self, cache: RunCache, old: CachedBoard | None, writer: SiteWriter):
+        self.cache, self.writer = cache, writer
+        self.old_keys = old.page_keys if old is not None else {}
+        self.old_pages = old.pages if old is not None else {}
+        self.keys: dict[str, str] = {}  # path -> key, of every page after the first (for the cache)
+
+    def key(self, bench_id: str, chunk: list, **shown) -> str:
+        import hashlib
+
+        h = hashlib.sha256(f"{self.cache.global_key}\0{bench_id}\0{sorted(shown.items())!r}".encode())
+        for rank, rs in chunk:
+            h.update(f"\0{rank}\0{rs.rank_group}\0{rs.run.id}\0{self.cache.run_key(rs.run.id)}".encode())
+        return h.hexdigest()
+
+    def take(self, path: str, key: str) -> bool:
+        """Record ``key`` for ``path``; True when the previous build's page had it and is reused."""
+        self.keys[path] = key
+        return (self.old_keys.get(path) == key and path in self.old_pages
+                and self.writer.reuse(path, self.old_pages[path]))
+
+
+def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, board, rows: list[dict],
+                  kept: _BoardPages | None = None) -> None:
     """The leaderboard pages and everything hanging off them: data files, charts,
     failure patterns, task matrix, comparisons and side-by-side views.
 
     The board is split into pages of ``limits.runs_per_page`` rows in rank order
     (then the unranked runs): ``index.html``, ``page/2.html``, … linked by a pager;
     the first page also shows the charts (SVG files beside it, as images) and the
-    comparisons. ``rows.json`` lets board.js sort and filter across all pages."""
+    comparisons. ``rows.json`` lets board.js sort and filter across all pages.
+    ``kept`` (with the build cache, see :class:`_BoardPages`) keeps pages after the
+    first whose rows and place did not change instead of rendering them again."""
     bench = board.benchmark
     cfg = project.config
     runs = [rs for _, rs in board.ranked] + board.unranked
@@ -370,6 +403,11 @@ def _render_board(project: Project, renderer: Renderer, writer: SiteWriter, boar
     page_urls = [board_page_path(bench.id, n) for n in range(1, len(chunks) + 1)]
     for n, chunk in enumerate(chunks, 1):
         first = (n - 1) * per_page
+        if kept is not None and n > 1:  # the first page also shows the charts and comparisons: always drawn
+            key = kept.key(bench.id, chunk, page=n, pages=len(chunks), per_page=per_page, total=len(runs),
+                           open_weights=open_weights)
+            if kept.take(page_urls[n - 1], key):
+                continue
         writer.write(renderer.render(
             "leaderboard.html", page_urls[n - 1], board=board, links=links, page=n, page_urls=page_urls,
             board_dir=benchmark_file(bench.id, ""),

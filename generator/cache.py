@@ -34,7 +34,7 @@ from generator.jsonread import decode_text, parse_yaml
 from generator.plan import slugify
 from generator.render import Renderer, default_theme_dir
 
-FORMAT = 4  # bumped whenever the pickled summaries change shape
+FORMAT = 5  # bumped whenever the pickled summaries or index entries change shape
 
 
 def cache_root() -> Path:
@@ -126,11 +126,14 @@ class CachedRun:
 
 @dataclass
 class CachedBoard:
-    """An unchanged board: the key of its runs' inputs, its pages and its teaser for the home page."""
+    """An unchanged board: the key of its runs' inputs, its pages and its teaser for the home page;
+    ``page_keys``: the key of each leaderboard page after the first (path -> key), so that a board
+    drawn again keeps the pages whose rows did not change (see generator/build.py)."""
 
     key: str
     pages: dict[str, str]
     teaser: object
+    page_keys: dict[str, str]
 
 
 class RunCache:
@@ -210,11 +213,15 @@ class RunCache:
         """Hash of a board's inputs: the global key and the keys of its runs."""
         h = hashlib.sha256(f"{self.global_key}\0{bench_id}".encode())
         for run_id in sorted(run_ids):
-            h.update(f"\0{run_id}\0{self._keys.get(run_id, '')}".encode())
+            h.update(f"\0{run_id}\0{self.run_key(run_id)}".encode())
         return h.hexdigest()
 
-    def put_board(self, bench_id: str, key: str, pages: dict[str, str], teaser) -> None:
-        self.boards[bench_id] = CachedBoard(key, pages, teaser)
+    def put_board(self, bench_id: str, key: str, pages: dict[str, str], teaser, page_keys: dict[str, str]) -> None:
+        self.boards[bench_id] = CachedBoard(key, pages, teaser, page_keys)
+
+    def run_key(self, run_id: str) -> str:
+        """The key of a run computed by this build ("" for a run without one)."""
+        return self._keys.get(run_id, "")
 
     def save(self, run_ids: set[str], bench_ids: set[str]) -> None:
         """Write the index and drop entries of runs and boards that are gone."""

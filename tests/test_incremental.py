@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,58 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(project):
     alive.mkdir()
     build_site(project, site)
     assert not dead.exists() and alive.exists()
+
+
+def _board_of_many_runs(project: Path, copies: int = 4) -> list[str]:
+    """Copies of the run RUN (new ids) on its board, and one run per leaderboard page."""
+    cfg = yaml.safe_load((project / "tracesite.yaml").read_text())
+    cfg.setdefault("limits", {})["runs_per_page"] = 1
+    (project / "tracesite.yaml").write_text(yaml.safe_dump(cfg))
+    ids = []
+    for i in range(1, copies + 1):
+        rid = f"{RUN}-copy-{i}"
+        shutil.copytree(project / "traces" / RUN, project / "traces" / rid)
+        meta = yaml.safe_load((project / "traces" / rid / "run.yaml").read_text())
+        meta["id"] = rid
+        (project / "traces" / rid / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+        ids.append(rid)
+    return ids
+
+
+def test_board_pages_whose_rows_did_not_change_are_kept(project, monkeypatch):
+    """A board drawn again renders only the pages whose rows (rank, rank group, run inputs) or
+    place changed, and the first; the site still equals a clean build, also when ranks move."""
+    from generator.render import Renderer
+
+    _board_of_many_runs(project)
+    site = project / "site"
+    build_site(project, site, use_cache=True)
+    rendered = []
+    real = Renderer.render
+
+    def counting_render(self, template, path, **kw):
+        if template == "leaderboard.html":
+            rendered.append(path)
+        return real(self, template, path, **kw)
+
+    monkeypatch.setattr(Renderer, "render", counting_render)
+    _edit_trace(project)  # RUN's text changes, not its score: no row moves
+    build_site(project, site, use_cache=True)
+    board = [p for p in rendered if p.startswith("benchmarks/retail-desk/")]
+    pages = sorted(p.relative_to(site).as_posix() for p in (site / "benchmarks" / "retail-desk").rglob("*.html")
+                   if p.parent.name == "page" or p.name == "index.html" and p.parent.name == "retail-desk")
+    assert len(pages) == 6  # five copies of the run and the other run of the board, one a page
+    assert len(board) == 2, board  # the first page, and the page of the edited run
+    build_site(project, project / "clean", use_cache=False)
+    assert _hashes(site) == _hashes(project / "clean")
+    # Now RUN's declared score no longer matches its traces: an error, so it leaves the ranking
+    # and every run after it moves up one page.
+    meta_file = project / "traces" / RUN / "run.yaml"
+    meta_file.write_text(meta_file.read_text().replace("overall: 0.75", "overall: 0.95"))
+    rendered.clear()
+    result = build_site(project, site, use_cache=True)
+    assert any(f.rule == "reconciliation" and f.run == RUN for f in result.errors)
+    assert len([p for p in rendered if p.startswith("benchmarks/retail-desk/")]) > 2
+    shutil.rmtree(project / "clean")
+    build_site(project, project / "clean", use_cache=False)
+    assert _hashes(site) == _hashes(project / "clean")
