@@ -14,9 +14,12 @@ replaced last, so every file is always whole.
 
 The writer replaces only a folder that is its own: missing, empty, or holding
 the ``manifest.json`` of an earlier build (:func:`check_output`). The project
-folder, a folder holding it, its inputs (``traces/``, ``content/``,
-``registry/``, ``themes/``) and any other non-empty folder are refused with
-:class:`UnsafeOutputError` before anything is written or removed.
+folder, a folder holding it or its inputs, its inputs (``traces/``,
+``content/``, ``registry/``, ``themes/``) and any other non-empty folder are
+refused with :class:`UnsafeOutputError` before anything is written or removed.
+Within its folder it replaces or removes only what it wrote: top-level
+entries the old manifest does not list (``.git``, ``CNAME``) are carried into
+the new folder, and no symlink in the old site is ever followed.
 
 When no file came from the build cache (``build --no-cache``, or an empty
 cache) the manifest is not believed: every file is compared byte for byte with
@@ -45,9 +48,10 @@ IN_PLACE_MAX = 200  # a rebuild that writes or removes at most this many files u
 
 INPUT_FOLDERS = ("traces", "content", "registry", "themes")  # a project's inputs: never an output
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# An in-place update starts by replacing the manifest with this one: if it is interrupted, the
-# folder is still recognised as a site, and the next build trusts none of its files.
-_EMPTY_MANIFEST = orjson.dumps({"files": {}}, option=orjson.OPT_INDENT_2)
+# An in-place update starts by replacing the manifest with one flagged "incomplete" (the names of
+# the old and new files, no digest to trust): if it is interrupted, the folder is still recognised
+# as a site, with the names of what tracesite wrote, and the next build trusts none of its files.
+INCOMPLETE = "incomplete"
 
 
 class UnsafeOutputError(Exception):
@@ -70,7 +74,8 @@ def _safe_rel(path: str) -> bool:
 def read_manifest(out: Path) -> dict[str, str] | None:
     """The file list of the site in ``out`` from its ``manifest.json``, or None when there is none
     or it is not one tracesite writes: a JSON object whose ``files`` maps relative paths inside the
-    folder to sha256 digests (an empty list is one: an update in place was interrupted)."""
+    folder to sha256 digests. A manifest flagged ``"incomplete": true`` (an update in place was
+    interrupted) gives its paths with empty digests: the names are tracesite's, the bytes unknown."""
     try:
         data = orjson.loads((out / MANIFEST).read_bytes())
     except (OSError, orjson.JSONDecodeError):
@@ -78,10 +83,12 @@ def read_manifest(out: Path) -> dict[str, str] | None:
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
         return None
+    incomplete = data.get(INCOMPLETE) is True
     for path, digest in files.items():
-        if not (isinstance(digest, str) and _SHA256.fullmatch(digest) and _safe_rel(path)) or path == MANIFEST:
+        if not (isinstance(digest, str) and (_SHA256.fullmatch(digest) or incomplete and not digest)
+                and _safe_rel(path)) or path == MANIFEST:
             return None
-    return files
+    return {path: "" for path in files} if incomplete else files
 
 
 def _looks_like_project(folder: Path) -> bool:
@@ -120,6 +127,8 @@ def check_output(out: Path, project: Path | None = None) -> dict[str, str]:
             if out == folder or folder in out.parents:
                 where = "the" if out == folder else "inside the"
                 raise UnsafeOutputError(out, f"it is {where} project's {name}/ folder, an input of {root}")
+            if out in folder.parents:  # traces/ may be a symlink into the output folder
+                raise UnsafeOutputError(out, f"it holds the project's {name}/ folder ({folder}), an input of {root}")
     if os.path.lexists(out) and not out.is_dir():
         raise UnsafeOutputError(out, "it is not a folder")
     if not out.exists():
@@ -133,7 +142,9 @@ def check_output(out: Path, project: Path | None = None) -> dict[str, str]:
         return {}
     files = read_manifest(out)
     if files is None:
-        raise UnsafeOutputError(out, f"it is not empty and has no {MANIFEST} of an earlier tracesite build")
+        raise UnsafeOutputError(out, f"it is not empty and has no {MANIFEST} of an earlier tracesite build (a site whose "
+                                     "update in place was interrupted under an older tracesite has none either: "
+                                     "remove that folder and build again)")
     return files
 
 
@@ -189,7 +200,10 @@ class SiteWriter:
         self.written = 0
         self.unchanged = 0
         self.old = old
-        self.trust_manifest = trust_manifest
+        # An update in place was interrupted: the names are tracesite's, no digest can be trusted.
+        self.trust_manifest = False if any(d == "" for d in old.values()) else trust_manifest
+        self.kept = self._foreign_entries()
+        self._real_dirs: dict[str, bool] = {}
         self.committed_changes = True
         self._reused: dict[str, int] = {}  # path -> size, linked from the old site at commit
         self._from_cache = False  # whether reuse() took any file on the manifest's word
@@ -222,9 +236,42 @@ class SiteWriter:
         self._from_cache = self.trust_manifest is not False
         return True
 
+    def _foreign_entries(self) -> list[str]:
+        """Top-level entries of the output folder that no earlier build wrote (``.git`` of a
+        gh-pages checkout, ``CNAME``, ``.nojekyll``, a file put there by hand): they are kept,
+        carried into the new folder when it replaces the old one. Whatever tracesite wrote (the
+        first part of every path in the old manifest) is its own to replace or remove."""
+        if not self.out.is_dir():
+            return []
+        ours = {path.split("/", 1)[0] for path in self.old} | {MANIFEST}
+        try:
+            return sorted(name for name in os.listdir(self.out) if name not in ours)
+        except OSError:
+            return []
+
+    def _real_parents(self, path: str) -> bool:
+        """Whether every folder on the way to ``path`` in the old site is a real folder, not a
+        symlink: the writer never reads, replaces or removes a file through a link that may lead
+        out of the site."""
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            rel = "/".join(parts[:i])
+            ok = self._real_dirs.get(rel)
+            if ok is None:
+                try:
+                    ok = stat.S_ISDIR(os.lstat(os.path.join(self._out, rel)).st_mode)
+                except OSError:
+                    ok = True  # not there (yet): the writer creates it as a real folder
+                self._real_dirs[rel] = ok
+            if not ok:
+                return False
+        return True
+
     def _on_disk(self, path: str, size: int | None = None) -> bytes | None:
         """The bytes of the regular file ``path`` of the old site (None for anything else, or when
         its size is not ``size``)."""
+        if not self._real_parents(path):
+            return None
         full = os.path.join(self._out, path)
         try:
             st = os.lstat(full)
@@ -248,6 +295,8 @@ class SiteWriter:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     rel = prefix + entry.name
+                    if not prefix and entry.name in self.kept:
+                        continue  # not tracesite's: kept as it is
                     if entry.is_dir(follow_symlinks=False):
                         if rel not in folders or walk(entry.path, rel + "/"):
                             return True
@@ -261,6 +310,8 @@ class SiteWriter:
             return True
 
     def _take_old(self, path: str, digest: str) -> bool:
+        if not self._real_parents(path):
+            return False
         try:
             st = os.lstat(os.path.join(self._out, path))  # (not pathlib: called for every file of the site)
         except OSError:
@@ -307,21 +358,43 @@ class SiteWriter:
             self.abort()
             return
         removed = [p for p in self.old if p not in self.hashes]
-        if trusted and self.old and (self.out / MANIFEST).is_file() and self.written + len(removed) <= IN_PLACE_MAX:
+        changed = [p for p in self.hashes if p not in self._reused] + removed
+        if (trusted and self.old and (self.out / MANIFEST).is_file() and len(changed) <= IN_PLACE_MAX
+                and all(self._real_parents(p) for p in changed)):
             self._commit_in_place(removed, manifest)
             return
-        # A whole new folder (also whenever the manifest is not trusted: it leaves no stray file).
+        # A whole new folder (also whenever the manifest is not trusted: no stray file of tracesite's
+        # folders is left, and no symlink the old site holds is followed).
         for path in self._reused:
             self._link_old(path)
         (self.stage / MANIFEST).write_bytes(manifest)
         for d in [self.stage, *sorted(p for p in self.stage.rglob("*") if p.is_dir())]:
             os.chmod(d, 0o755)
-        # The old site goes aside under the staging folder's unique name (never a name some other
-        # folder may have); if this process dies before removing it, the next build does.
+        self._swap()
+
+    def _swap(self) -> None:
+        """Put the staging folder in the place of the old site, carrying over the entries that are
+        not tracesite's (:meth:`_foreign_entries`). The old site goes aside under the staging
+        folder's unique name (never a name some other folder may have); if this process dies
+        before removing it, the next build does. On failure, the old site is put back as it was."""
         old = self.stage.with_name(self.stage.name + ".old")
-        if self.out.exists():
-            self.out.rename(old)
-        self.stage.rename(self.out)
+        moved: list[str] = []
+        aside = False
+        try:
+            for name in self.kept:
+                if not os.path.lexists(self.stage / name):  # a file of the new site of that name wins
+                    os.rename(self.out / name, self.stage / name)
+                    moved.append(name)
+            if self.out.exists():
+                self.out.rename(old)
+                aside = True
+            self.stage.rename(self.out)
+        except BaseException:
+            if aside and not self.out.exists():
+                old.rename(self.out)
+            for name in moved:
+                os.rename(self.stage / name, self.out / name)
+            raise
         if old.exists():
             shutil.rmtree(old)
 
@@ -330,12 +403,14 @@ class SiteWriter:
         removed files go, and the manifest is replaced last: relinking a large site into a new
         folder to change two files would cost seconds.
 
-        The old manifest is first replaced by an empty one: if this is interrupted (a crash, a
-        file that cannot be replaced), the next build still recognises the folder as its site
-        (:func:`check_output`) but trusts none of its files and writes a whole new one, instead
-        of reusing files the manifest no longer describes."""
+        The old manifest is first replaced by one flagged incomplete, with the names of the old
+        and new files and no digest: if this is interrupted (a crash, a file that cannot be
+        replaced), the next build still recognises the folder as its site (:func:`check_output`)
+        and which entries are tracesite's, but trusts none of its files and writes a whole new
+        one, instead of reusing files the manifest no longer describes."""
+        names = dict.fromkeys(sorted(set(self.old) | set(self.hashes)), "")
         tmp = self.stage / MANIFEST
-        tmp.write_bytes(_EMPTY_MANIFEST)
+        tmp.write_bytes(orjson.dumps({"files": names, INCOMPLETE: True}, option=orjson.OPT_INDENT_2))
         os.replace(tmp, self.out / MANIFEST)
         for path in sorted(p for p in self.hashes if p not in self._reused):
             src, dst = self.stage / path, self.out / path

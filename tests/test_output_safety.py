@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,6 +44,10 @@ def _tree(folder: Path) -> dict[str, str]:
         rel = p.relative_to(folder).as_posix()
         out[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else "dir"
     return out
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _site_files(site: Path) -> dict[str, str]:
@@ -160,8 +165,9 @@ def test_the_writer_itself_refuses_a_foreign_folder(tmp_path):
 
 
 def test_an_interrupted_in_place_update_leaves_a_site_the_next_build_accepts(example, monkeypatch):
-    """An in-place update that fails half-way leaves an empty manifest (trust no file), not a
-    folder without one, so the next build still recognises the folder as its site and repairs it."""
+    """An in-place update that fails half-way leaves a manifest flagged incomplete (the names,
+    no digest to trust), not a folder without one, so the next build still recognises the folder
+    as its site and repairs it."""
     import generator.write
 
     site = example / "site"
@@ -179,7 +185,9 @@ def test_an_interrupted_in_place_update_leaves_a_site_the_next_build_accepts(exa
         m.setattr(generator.write.os, "replace", failing_replace)
         with pytest.raises(PermissionError):
             build_site(example, site, use_cache=True)
-    assert json.loads((site / MANIFEST).read_text()) == {"files": {}}
+    marker = json.loads((site / MANIFEST).read_text())
+    assert marker["incomplete"] is True and "index.html" in marker["files"]
+    assert set(marker["files"].values()) == {""}
     result = run("build", project=example)
     assert result.exit_code == 0, result.output
     build_site(example, example / "clean")
@@ -298,24 +306,78 @@ def test_unknown_runs_and_missing_paths_exit_2_as_documented(small, tmp_path):
 # 4. --no-cache repairs what was edited by hand -------------------------------------------------
 
 def test_no_cache_build_repairs_edited_files_and_removes_strays(example):
+    """Inside the folders tracesite wrote, --no-cache repairs edited files and removes strays;
+    top-level entries no build wrote (a gh-pages checkout's .git, CNAME, a page put there by
+    hand) are not tracesite's and are kept as they are."""
     site = example / "site"
     assert run("build", "--no-cache", project=example).exit_code == 0
     clean, folders = _site_files(site), {p for p in site.rglob("*") if p.is_dir()}
     (site / BOARD_CSV).write_text("junk\n")
-    (site / "stray.html").write_text("<p>stray</p>")
+    (site / "runs" / "stray.html").write_text("<p>stray</p>")
     (site / "runs" / "stray-folder").mkdir()
     (site / "runs" / "stray-folder" / "x.html").write_text("x")
-    (site / "empty-folder").mkdir()
+    (site / "benchmarks" / "empty-folder").mkdir()
     index = site / "index.html"
     index.unlink()
     index.symlink_to(site / "method" / "index.html")
+    foreign = {"CNAME": "example.org\n", ".nojekyll": "", "notes.html": "<p>mine</p>", ".git/HEAD": "ref: x\n"}
+    for rel, text in foreign.items():
+        (site / rel).parent.mkdir(exist_ok=True)
+        (site / rel).write_text(text)
     result = run("build", "--no-cache", project=example)
     assert result.exit_code == 0, result.output
     assert "2 written" in result.output, result.output  # the csv and the index page
-    assert _site_files(site) == clean and {p for p in site.rglob("*") if p.is_dir()} == folders
-    assert not (site / "stray.html").exists() and not (site / "runs" / "stray-folder").exists()
-    assert not (site / "empty-folder").exists() and not index.is_symlink()
+    files = _site_files(site)
+    assert {p: files.pop(p) for p in list(files) if p in foreign} == {p: sha(t) for p, t in foreign.items()}
+    assert files == clean
+    assert {p for p in site.rglob("*") if p.is_dir()} == folders | {site / ".git"}
+    assert not (site / "runs" / "stray.html").exists() and not (site / "runs" / "stray-folder").exists()
+    assert not (site / "benchmarks" / "empty-folder").exists() and not index.is_symlink()
     assert not list(example.glob(".site*"))
+
+
+def test_entries_no_build_wrote_survive_every_kind_of_update(example):
+    """A gh-pages checkout in site/ (.git, CNAME) or a folder with a foreign manifest.json keeps
+    what tracesite did not write, whether the site is replaced whole or updated in place."""
+    site = example / "site"
+    build_site(example, site, use_cache=True)
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (site / "CNAME").write_text("board.example.org\n")
+    page = example / "content" / "method.md"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    build_site(example, site, use_cache=True)  # in place: one page changed
+    build_site(example, site, use_cache=False)  # no cache: the manifest is not trusted
+    cfg = example / "tracesite.yaml"
+    cfg.write_text(cfg.read_text().replace("title: Example agent leaderboard", "title: Renamed board"))
+    build_site(example, site, use_cache=True)  # every page changed: a whole new folder
+    assert (site / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    assert (site / "CNAME").read_text() == "board.example.org\n"
+    docs = example.parent / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("n")
+    (docs / MANIFEST).write_text('{"files": {}}')  # a manifest that lists nothing: nothing here is ours
+    build_site(example, docs)
+    assert (docs / "notes.txt").read_text() == "n" and (docs / "index.html").is_file()
+
+
+def test_a_symlink_in_an_earlier_site_is_never_followed(example, tmp_path):
+    """A run folder of the old site replaced by a symlink to a folder outside: the update neither
+    deletes nor overwrites anything there, and the new site has a real folder in its place."""
+    site = example / "site"
+    build_site(example, site, use_cache=True)
+    outside = tmp_path / "outside"
+    run_dir = site / "runs" / "northwind-gpt-4o-2026-03"
+    shutil.copytree(run_dir, outside)
+    (outside / "notes.txt").write_text("keep")
+    shutil.rmtree(run_dir)
+    run_dir.symlink_to(outside)
+    before = _tree(outside)
+    page = example / "content" / "method.md"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")  # few changes: would be in place
+    build_site(example, site, use_cache=True)
+    assert _tree(outside) == before
+    assert run_dir.is_dir() and not run_dir.is_symlink() and (run_dir / "index.html").is_file()
 
 
 def test_no_cache_build_repairs_a_hand_edited_manifest(example):
@@ -348,3 +410,15 @@ def test_a_cached_build_after_a_hand_edit_is_repaired_by_no_cache(example):
     result = run("build", "--no-cache", project=example)
     assert result.exit_code == 0 and "1 written" in result.output, result.output
     assert _site_files(site) == clean
+
+
+def test_an_output_folder_holding_a_symlinked_input_is_refused(example, tmp_path):
+    """traces/ is a symlink into the output folder: replacing that folder would delete the traces."""
+    pub = tmp_path / "pub"
+    assert run("build", "--out", str(pub), project=example).exit_code == 0
+    (example / "traces").rename(pub / "tstore")
+    (example / "traces").symlink_to(pub / "tstore")
+    before = _tree(pub / "tstore")
+    result = run("build", "--no-cache", "--out", str(pub), project=example)
+    assert result.exit_code == 2 and "traces/ folder" in result.output, result.output
+    assert _tree(pub / "tstore") == before
