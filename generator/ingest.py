@@ -41,7 +41,7 @@ class ImportReport:
     stubs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    companions: list[tuple[Path, Path, str]] = field(default_factory=list)  # (file, its main file, format)
+    companions: list[tuple[Path, Path, str, bool]] = field(default_factory=list)  # (file, main file, format, explicit)
 
     @property
     def failed(self) -> bool:
@@ -70,7 +70,9 @@ def collect(path: Path, fmt: str | None, report: ImportReport, explicit: bool = 
             for child in sorted(path.iterdir()):
                 out += collect(child, fmt, report, explicit=False)
             return out
-        if explicit:
+        if explicit and (main := imp.companion_of(path)) is not None:
+            report.companions.append((path, main, imp.name, True))
+        elif explicit:
             report.findings.append(Finding(str(path), "", "import", f"not a {fmt} file: {why}"))
         else:
             report.skipped.append(f"{path}: {why}")
@@ -90,8 +92,8 @@ def collect(path: Path, fmt: str | None, report: ImportReport, explicit: bool = 
         return out
     msg = "matches no known trace format; formats tried: " + _refusal_text(refusals)
     main = next(((m, i.name) for i in importers.all_importers() if (m := i.companion_of(path)) is not None), None)
-    if explicit and main is not None:
-        report.companions.append((path, *main))  # fine when its main file is imported too (import_paths)
+    if main is not None:
+        report.companions.append((path, *main, explicit))  # fine when its main file is imported too (import_paths)
     elif explicit:
         report.findings.append(Finding(str(path), "", "import", msg))
     else:
@@ -192,13 +194,24 @@ def import_paths(root: Path, paths: list[Path], *, run_id: str | None = None, be
                  agent: str | None = None, model: str | None = None, fmt: str | None = None) -> ImportReport:
     """Import ``paths`` into the project at ``root``; see the module docstring."""
     report = ImportReport()
+    for name in ("agents.yaml", "benchmarks.yaml"):  # stubs go there: a file it cannot read stops the import first
+        path = root / "registry" / name
+        try:
+            if path.is_file():
+                load_yaml(path, f"registry/{name}")
+        except InputError as exc:
+            report.findings.append(Finding(exc.file, exc.place, "registry", f"{exc.message}; fix it before importing "
+                                           "(import registers new agents and benchmarks there); nothing was imported"))
+            return report
     found: list[tuple[importers.Importer, Path]] = []
     for p in paths:
         found += collect(Path(p), fmt, report)
     imported = {p.resolve() for _, p in found}
-    for path, main, fmt in report.companions:
+    for path, main, fmt, explicit in report.companions:
         if main.resolve() in imported:
             report.skipped.append(f"{path}: read with {main.name} ({fmt})")
+        elif not explicit:
+            report.skipped.append(f"{path}: read with {main.name} ({fmt}), which was not imported")
         else:
             report.findings.append(Finding(str(path), "", "import", f"this {fmt} file is read with {main}; "
                                            "import that file, which brings this one"))

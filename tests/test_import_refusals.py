@@ -63,3 +63,15 @@ def test_an_agent_given_on_the_command_line_names_its_stub(tmp_path):
     agents = yaml.safe_load((proj / "registry" / "agents.yaml").read_text())
     entry = agents["my-swe"] if isinstance(agents, dict) else next(a for a in agents if a["id"] == "my-swe")
     assert entry["name"] == "my-swe" and entry["harness"] == "swe-agent" and entry["stub"] is True
+
+
+def test_an_unreadable_registry_stops_the_import_before_anything_is_copied(tmp_path):
+    proj = tmp_path / "board"
+    CliRunner().invoke(main, ["init", str(proj)], catch_exceptions=False)
+    agents = proj / "registry" / "agents.yaml"
+    agents.write_text(agents.read_text() + "x: [1, 2\n")
+    before = _tree(proj)
+    first = sorted(SWE_EXP.glob("*.traj"))[0]
+    result = run(proj, "import", str(first), "--benchmark", "demo", "--run", "r1", "--agent", "a1")
+    assert result.exit_code == 1 and "registry/agents.yaml" in result.output and "nothing was imported" in result.output
+    assert _tree(proj) == before

@@ -459,3 +459,20 @@ def test_harbor_job_imports_as_one_run_and_builds(tmp_path: Path, atif: Path):
     [summary] = [r for r in result.runs if r.run.id == drafts[0].run_id]
     assert sorted((t.task_id, t.score, t.status) for t in summary.traces) == \
         [("fix-bug", 1.0, "completed"), ("hello-world", 0.0, "limit")]
+
+
+def test_companions_with_format_or_in_a_folder_are_read_with_their_main_file(atif: Path, tmp_path: Path):
+    from generator.ingest import import_paths
+    from generator.scaffold import init_project
+
+    init_project(tmp_path / "p")
+    main, part = atif / "summarised.trajectory.json", atif / "summarised.trajectory.summarization-1-summary.json"
+    report = import_paths(tmp_path / "p", [part, main], run_id="r1", benchmark="tb", fmt="harbor-atif")
+    assert not report.failed, [f.format() for f in report.findings]
+    folder = tmp_path / "only"
+    folder.mkdir()
+    for f in (main, part):
+        shutil.copy(f, folder / f.name)
+    report = import_paths(tmp_path / "p", [folder], run_id="r2", benchmark="tb")
+    assert not report.failed, [f.format() for f in report.findings]
+    assert any(s.startswith(f"{folder / part.name}: read with {main.name}") for s in report.skipped), report.skipped
