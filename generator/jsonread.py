@@ -277,8 +277,30 @@ _YAML_CONTEXT = re.compile(r"^while (?:scanning|parsing|reading|constructing) (?
 _CLOSED_BY_A_CHARACTER = ("quoted scalar", "flow sequence", "flow mapping")
 
 
-def _mark_place(mark: Any) -> str:
+# YAML 1.1 also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which editors do not
+# show as line breaks: places are counted from the character index, with "\n" as the only break.
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _place_at(text: str, index: int) -> str:
+    line_start = text.rfind("\n", 0, index) + 1
+    return f"line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}"
+
+
+def _mark_place(mark: Any, text: str = "") -> str:
+    if text and 0 <= getattr(mark, "index", -1) <= len(text):
+        return _place_at(text, mark.index)
     return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _odd_breaks(text: str, end: int) -> str:
+    """A note naming the first character before ``end`` that YAML reads as a line break and
+    editors do not (it can turn the rest of a comment into content)."""
+    m = _YAML_ONLY_BREAKS.search(text, 0, max(end, 0) + 1)
+    if m is None:
+        return ""
+    return (f"; the text holds U+{ord(m.group(0)):04X} at {_place_at(text, m.start())}, which YAML reads as a "
+            "line break (editors do not show it as one)")
 
 
 def yaml_error(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
@@ -292,18 +314,24 @@ def yaml_error(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
     unexpected end of stream at line 35, column 1)``. Otherwise the problem's place comes first and
     the construct's start is named in the message.
     """
+    if isinstance(exc, yaml.reader.ReaderError) and 0 <= exc.position <= len(text):
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return _place_at(text, exc.position), (f"character U+{char:04X} is not allowed in YAML (control "
+                                               "characters other than tab and line breaks are refused)")
     if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
         return "", str(exc)
     problem, mark, context, start = exc.problem or "error", exc.problem_mark, exc.context, exc.context_mark
+    note = _odd_breaks(text, getattr(mark, "index", len(text)))
     if not context or start is None or (start.line, start.column) == (mark.line, mark.column):
-        return _mark_place(mark), problem
+        return _mark_place(mark, text), problem + note
     thing = _YAML_CONTEXT.sub("", context)
-    lines = text.split("\n")[mark.line:]
-    at_end = not "".join(lines)[mark.column:].strip() if lines else True  # only blanks after the problem
+    index = getattr(mark, "index", None)
+    at_end = not text[index:].strip() if isinstance(index, int) else True  # only blanks after the problem
     if at_end:
         unclosed = "unclosed " if thing.endswith(_CLOSED_BY_A_CHARACTER) else ""
-        return _mark_place(start), f"{unclosed}{thing} started here ({problem} at {_mark_place(mark)})"
-    return _mark_place(mark), f"{problem} (in the {thing} that starts at {_mark_place(start)})"
+        return (_mark_place(start, text),
+                f"{unclosed}{thing} started here ({problem} at {_mark_place(mark, text)}){note}")
+    return _mark_place(mark, text), f"{problem} (in the {thing} that starts at {_mark_place(start, text)}){note}"
 
 
 class _StrictYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present

@@ -231,3 +231,18 @@ def test_a_cached_build_names_the_bad_byte_of_a_run_yaml(tmp_path, monkeypatch):
     (folder / "run.yaml").write_bytes(b"id: r1\nagent: a\nbenchmark: b\ndescription: caf\xe9\n")
     entry, findings = load_run(folder, tmp_path / "p", MetaCache(tmp_path / "p"))
     assert [(f.place, "byte 0xe9 is not valid UTF-8" in f.message) for f in findings] == [("line 4, column 17", True)]
+
+
+def test_a_control_character_in_yaml_is_placed_and_named():
+    with pytest.raises(InputError) as exc:
+        parse_yaml("id: r1\ndescription: pasted \x1b[31mred\n", "traces/r1/run.yaml")
+    assert exc.value.place == "line 2, column 21"  # "description: pasted " is 20 characters
+    assert "U+001B is not allowed in YAML" in exc.value.message
+
+
+def test_a_line_separator_does_not_shift_the_lines_and_is_named():
+    text = "# a comment with \u2028 inside\nid: r1\nagent: [a\n"
+    with pytest.raises(InputError) as exc:
+        parse_yaml(text, "traces/r1/run.yaml")
+    assert exc.value.place.startswith(("line 1,", "line 2,", "line 3,"))
+    assert "U+2028 at line 1, column 18" in exc.value.message and "line break" in exc.value.message
