@@ -65,10 +65,11 @@ def broken_links(label: str, page_path: str, targets: list[tuple[int, str, str]]
     out = []
     for line, kind, url in targets:
         target = site_target(page_path, url)
-        if target is None or target in site_paths:
+        # A folder named without its trailing slash works too: servers redirect it to the folder's index.
+        if target is None or target in site_paths or posixpath.join(target, "index.html") in site_paths:
             continue
         where = "outside the site" if target.startswith("../") else f"{target!r}, which the site does not have"
         out.append(Finding(label, f"line {first_line + line}", "links",
-                           f"{kind} {url!r} leads to {where}; expected a page or file of the built site "
+                           f"{kind} {unquote(url)!r} leads to {where}; expected a page or file of the built site "
                            "(a page whose source failed to build is not written)", "warning"))
     return out

@@ -34,15 +34,16 @@ def test_dead_links_and_images_are_warnings_at_their_line(project):
     page.write_text("---\ntitle: Links\n---\n# Links\n\n"  # the body starts on line 4
                     "A [board](../../benchmarks/retail-desk/index.html), a [run](../../runs/northwind-gpt-4o-2026-03/)\n"
                     "and [home](../../) are fine; [elsewhere](https://example.org/x) and [mail](mailto:a@b.c)\n"
-                    "are not followed, nor is [this page's heading](#links).\n\n"
-                    "A [missing board](../../benchmarks/nope/index.html#runs) on line 10,\n"
-                    "and ![a diagram](diagram.png) on line 11, [outside](../../../../etc/passwd) on line 11 too.\n",
+                    "are not followed, nor is [this page's heading](#links); [method](../../method) names a\n"
+                    "folder without its slash.\n\n"
+                    "A [missing board](../../benchmarks/nope/index.html#runs) on line 11,\n"
+                    "and ![a diagram](diagram.png) on line 12, [outside](../../../../etc/passwd) on line 12 too.\n",
                     encoding="utf-8")
     result = build_site(project, project / "site")
     found = _link_findings(result)
-    assert [(f, p) for f, p, _ in found] == [("content/notes/links.md", "line 10"),
-                                              ("content/notes/links.md", "line 11"),
-                                              ("content/notes/links.md", "line 11")]
+    assert [(f, p) for f, p, _ in found] == [("content/notes/links.md", "line 11"),
+                                              ("content/notes/links.md", "line 12"),
+                                              ("content/notes/links.md", "line 12")]
     assert "'benchmarks/nope/index.html', which the site does not have" in found[0][2]
     assert found[1][2].startswith("image 'diagram.png' leads to 'notes/links/diagram.png'")
     assert "outside the site" in found[2][2]
@@ -74,3 +75,13 @@ def test_a_link_to_a_page_that_failed_to_build_is_reported(project):
 ])
 def test_site_target(page, url, target):
     assert site_target(page, url) == target
+
+
+def test_the_message_shows_the_url_as_written():
+    from markdown_it import MarkdownIt
+
+    from generator.links import broken_links, markdown_targets
+
+    targets = markdown_targets(MarkdownIt("commonmark"), "[c](café/) and [m](method)\n")
+    found = broken_links("content/x.md", "x/index.html", targets, 1, {"x/method/index.html"})
+    assert [f.message.split(" leads")[0] for f in found] == ["link 'café/'"]
