@@ -118,6 +118,13 @@ def _load_registry_file(path: Path, model: type[BaseModel], label: str, findings
         items = [((i,), d) for i, d in enumerate(data)]
     elif isinstance(data, dict):
         for key, d in data.items():
+            if isinstance(d, dict) and "id" in d and d["id"] != key:
+                # The key is the id runs name: an "id" inside that says otherwise would rename it silently.
+                msg = (f"the entry's id {d['id']!r} differs from its key {key!r}; expected the same id "
+                       "(or no 'id' inside a mapping entry)")
+                findings.append(Finding(label, pointer(key, "id"), "registry", msg))
+                invalid[str(key)] = f"{label} {pointer(key, 'id')}: {msg}"
+                continue
             if isinstance(d, dict):
                 d = {"id": key, **d}
             items.append(((key,), d))

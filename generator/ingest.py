@@ -249,10 +249,11 @@ def _import_one(root: Path, draft: RunDraft, report: ImportReport, *, run_id, be
         what = ", ".join(n for n, _ in missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1][0]
         give = " ".join(f"{option} ID" for _, option in missing)
         raise InputError(label, "", f"the {draft.format} files do not say which {what} this is; give {give}")
-    for name, (value, option) in fields.items():
-        if not _ID.match(value):
-            raise InputError(label, "", f"{name.replace('_', ' ')} {value!r} is not a valid id; expected letters, "
-                             f"digits, '.', '_' or '-' (at most 128), starting with a letter or digit; give {option}")
+    bad = [f"{name.replace('_', ' ')} {value!r} (give {option})" for name, (value, option) in fields.items()
+           if not _ID.match(value)]
+    if bad:
+        raise InputError(label, "", f"not a valid id: {'; '.join(bad)}; expected letters, digits, '.', '_' or '-' "
+                         "(at most 128), starting with a letter or digit")
     rid = fields["run_id"][0]
     folder = root / "traces" / rid
     # Everything is checked before the first file is copied: a refused import leaves the project as it was.

@@ -75,3 +75,16 @@ def test_an_unreadable_registry_stops_the_import_before_anything_is_copied(tmp_p
     result = run(proj, "import", str(first), "--benchmark", "demo", "--run", "r1", "--agent", "a1")
     assert result.exit_code == 1 and "registry/agents.yaml" in result.output and "nothing was imported" in result.output
     assert _tree(proj) == before
+
+
+def test_every_invalid_id_is_named_at_once(tmp_path):
+    import pytest
+
+    from generator.errors import InputError
+    from generator.ingest import ImportReport, _import_one
+    from generator.model import RunDraft
+
+    draft = RunDraft(format="tau2-bench", files=[str(tmp_path / "results.json")])
+    with pytest.raises(InputError) as exc:
+        _import_one(tmp_path, draft, ImportReport(), run_id="x y", benchmark="b", agent="bad/id", model=None)
+    assert "run id 'x y' (give --run)" in exc.value.message and "agent 'bad/id' (give --agent)" in exc.value.message

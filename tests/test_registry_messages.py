@@ -296,3 +296,17 @@ def test_every_config_key_is_in_the_configuration_doc(model):
     text = (DOCS / "configuration.md").read_text()
     missing = [name for name in model.model_fields if not re.search(rf"\b{name}:", text)]
     assert missing == []
+
+
+def test_an_id_inside_a_mapping_entry_that_differs_from_its_key_is_an_error(tmp_path):
+    from generator.discover import load_registry
+
+    (tmp_path / "registry").mkdir()
+    (tmp_path / "registry" / "agents.yaml").write_text(
+        "swe-agent:\n  id: swe-agent-v2\n  name: SWE-agent\n  models: [gpt-4o]\n", encoding="utf-8")
+    findings = []
+    registry = load_registry(tmp_path, findings)
+    assert "swe-agent" not in registry.agents and "swe-agent-v2" not in registry.agents
+    assert [(f.file, f.place, f.rule) for f in findings] == [("registry/agents.yaml", "/swe-agent/id", "registry")]
+    assert "differs from its key 'swe-agent'" in findings[0].message
+    assert "swe-agent" in registry.invalid["agents"]  # runs naming it are told the entry is invalid
